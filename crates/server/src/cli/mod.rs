@@ -1,0 +1,5 @@
+//! One module per subcommand; each owns its `Args` and `run`.
+pub mod check;
+pub mod query;
+pub mod serve;
+pub mod write;
