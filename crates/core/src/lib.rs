@@ -2,6 +2,9 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 extern crate alloc;
 
+#[cfg(feature = "arrow")]
+pub mod columns;
+
 pub mod diagnostic;
 pub mod parse;
 pub mod precision;
