@@ -27,20 +27,12 @@ fn truncate(s: &str) -> String {
     }
 }
 
-/// The physical line `diag` is on, as written (without its line ending), for parse errors.
+/// The rejected record as written (without its line ending), for parse errors.
 pub fn physical_line(body: &str, diag: &Diagnostic) -> String {
-    let at = diag.start.min(body.len());
-    let mut start = body[..at].rfind('\n').map_or(0, |i| i + 1);
-    // A record spanning lines (newline inside a string) is shown from its first line.
-    for _ in diag.record_line..diag.line {
-        if start == 0 {
-            break;
-        }
-        start = body[..start - 1].rfind('\n').map_or(0, |i| i + 1);
-    }
-    let rest = &body[start..];
-    let end = rest.find('\n').unwrap_or(rest.len());
-    truncate(rest[..end].trim_end_matches('\r'))
+    let text = body
+        .get(diag.record.start.min(body.len())..diag.record.end.min(body.len()))
+        .unwrap_or("");
+    truncate(text.trim_end_matches(['\r', '\n']))
 }
 
 /// A valid line re-serialised the way InfluxDB 3 shows lines rejected by schema checks (the seed
@@ -73,33 +65,32 @@ pub fn normalized_line(line: &Line<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use linewise_core::ErrorKind;
+    use linewise_core::parse_lines;
 
-    fn diag(start: usize, line: u32, record_line: u32) -> Diagnostic {
-        Diagnostic {
-            line,
-            record_line,
-            column: 1,
-            end_column: 2,
-            start,
-            end: start + 1,
-            kind: ErrorKind::MissingFieldSet,
-            message: String::new(),
-        }
+    fn first_error(body: &str) -> Diagnostic {
+        parse_lines(body.as_bytes())
+            .find_map(Result::err)
+            .expect("an invalid line")
     }
 
     #[test]
-    fn shows_the_physical_line() {
+    fn shows_the_record_as_written() {
         let body = "a f=1\r\n\r\nbad line here\r\nc f=2";
-        assert_eq!(physical_line(body, &diag(12, 3, 3)), "bad line here");
-        assert_eq!(physical_line(body, &diag(0, 1, 1)), "a f=1");
-        let multi = "x s=\"one\ntwo\" oops\n";
-        assert_eq!(physical_line(multi, &diag(14, 2, 1)), "x s=\"one");
+        assert_eq!(physical_line(body, &first_error(body)), "bad line here");
+        let long = format!("m,t={} f=\n", "é".repeat(150));
+        assert_eq!(
+            physical_line(&long, &first_error(&long)).chars().count(),
+            100
+        );
     }
 
     #[test]
-    fn truncates_to_100_chars() {
-        let long = "é".repeat(150);
-        assert_eq!(truncate(&long).chars().count(), 100);
+    fn normalises_lines_like_influxdb() {
+        let body = "home,room=Sun\\ room temp=\"hi\",n=1i,u=2u,b=t,f=1e3 17";
+        let line = parse_lines(body.as_bytes()).next().unwrap().unwrap();
+        assert_eq!(
+            normalized_line(&line),
+            "home,room=Sun\\ room temp=hi,n=1i,u=2u,b=true,f=1000 17"
+        );
     }
 }

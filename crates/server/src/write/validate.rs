@@ -161,9 +161,12 @@ pub(super) fn validate(
             Ok(line) => {
                 let table = line.measurement.unescaped();
                 let checked = validator.check(&line, default_time).map_err(|d| {
-                    let conflict = (d.kind == ErrorKind::TypeConflict)
-                        .then(|| staged.type_conflict(&table, &line))
-                        .flatten();
+                    let conflict = matches!(
+                        d.kind,
+                        ErrorKind::TypeConflict | ErrorKind::ColumnKindConflict
+                    )
+                    .then(|| staged.type_conflict(&table, &line))
+                    .flatten();
                     (conflict.unwrap_or_else(|| diagnostic_message(&d)), false)
                 });
                 let staged_ok = checked.and_then(|ts| {
