@@ -394,3 +394,89 @@ impl ColumnsBuilder {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse_lines;
+    use arrow::array::{Array, AsArray};
+    use arrow::datatypes::{Float64Type, Int64Type, TimestampNanosecondType};
+
+    fn build(input: &str) -> (ColumnsBuilder, Vec<Result<(), ColumnsError>>) {
+        let mut b = ColumnsBuilder::new();
+        let results = parse_lines(input.as_bytes())
+            .map(|l| {
+                let l = l.expect("valid line");
+                let ts = l.timestamp.unwrap_or(0);
+                b.push(&l, ts)
+            })
+            .collect();
+        (b, results)
+    }
+
+    #[test]
+    fn one_batch_per_measurement_with_nulls() {
+        let (b, results) = build(
+            "home,room=Living\\ Room temp=21.1,co=0i 1\nhome,room=Kitchen hum=35.9 2\ncpu v=1u 3\nhome temp=20.5,note=\"a \\\"q\\\"\" 4",
+        );
+        assert!(results.iter().all(Result::is_ok));
+        assert_eq!(b.rows(), 4);
+        let tables = b.finish().unwrap();
+        assert_eq!(tables.len(), 2);
+        let (name, home) = &tables[0];
+        assert_eq!(name, "home");
+        let names: Vec<_> = home
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        assert_eq!(names, ["room", "temp", "co", "hum", "note", "time"]);
+        assert_eq!(home.schema().field(0).data_type(), &tag_data_type());
+        assert_eq!(home.schema().field(5).data_type(), &time_data_type());
+        let room = home.column(0).as_dictionary::<Int32Type>();
+        let values = room.values().as_string::<i32>();
+        assert_eq!(values.value(room.keys().value(0) as usize), "Living Room");
+        assert!(room.is_null(2));
+        let temp = home.column(1).as_primitive::<Float64Type>();
+        assert_eq!(
+            (temp.value(0), temp.is_null(1), temp.value(2)),
+            (21.1, true, 20.5)
+        );
+        let co = home.column(2).as_primitive::<Int64Type>();
+        assert_eq!((co.value(0), co.null_count()), (0, 2));
+        assert_eq!(home.column(4).as_string::<i32>().value(2), "a \"q\"");
+        let time = home.column(5).as_primitive::<TimestampNanosecondType>();
+        assert_eq!(time.values().to_vec(), [1, 2, 4]);
+        assert_eq!(tables[1].1.num_rows(), 1);
+    }
+
+    #[test]
+    fn a_clashing_line_leaves_no_trace() {
+        let (b, results) = build("m v=1 1\nm v=1i,w=2 2\nm,v=x w=3 3\nm v=2,v=3 4\nm w=4 5");
+        assert!(results[0].is_ok());
+        assert!(matches!(
+            &results[1],
+            Err(ColumnsError::TypeMismatch { column, expected: "float", got: "integer", .. }) if column == "v"
+        ));
+        assert!(matches!(
+            &results[2],
+            Err(ColumnsError::TypeMismatch { got: "tag", .. })
+        ));
+        assert!(matches!(
+            &results[3],
+            Err(ColumnsError::DuplicateColumn { .. })
+        ));
+        assert!(results[4].is_ok());
+        let tables = b.finish().unwrap();
+        let m = &tables[0].1;
+        assert_eq!(m.num_rows(), 2);
+        let names: Vec<_> = m
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        assert_eq!(names, ["v", "w", "time"]);
+    }
+}
