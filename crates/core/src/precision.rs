@@ -18,7 +18,10 @@ pub enum Precision {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PrecisionError {
     /// `ts * unit` does not fit an i64 of nanoseconds.
-    Overflow { timestamp: i64, precision: Precision },
+    Overflow {
+        timestamp: i64,
+        precision: Precision,
+    },
 }
 
 impl Precision {

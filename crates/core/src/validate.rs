@@ -31,6 +31,10 @@ impl<'s> BatchValidator<'s> {
     /// Validates one parsed line; on success returns its timestamp in ns (`default_time_ns` when the
     /// line has none) and remembers its column types for later lines.
     pub fn check(&mut self, line: &Line<'_>, default_time_ns: i64) -> Result<i64, Diagnostic> {
-        todo!("{:?} {line:?} {default_time_ns} {}", self.precision, self.schema.is_some())
+        todo!(
+            "{:?} {line:?} {default_time_ns} {}",
+            self.precision,
+            self.schema.is_some()
+        )
     }
 }

@@ -3,9 +3,16 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 mod cli;
+// Wired into `serve` when the write path lands; until then only their tests use them.
+#[allow(dead_code)]
+mod wal;
 
 #[derive(Parser)]
-#[command(name = "linewise", version, about = "Line-protocol ingest: validate, write, store, query")]
+#[command(
+    name = "linewise",
+    version,
+    about = "Line-protocol ingest: validate, write, store, query"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
