@@ -5,6 +5,8 @@ use std::process::ExitCode;
 mod cli;
 // Wired into `serve` when the write path lands; until then only their tests use them.
 #[allow(dead_code)]
+mod persist;
+#[allow(dead_code)]
 mod wal;
 
 #[derive(Parser)]

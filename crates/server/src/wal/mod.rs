@@ -15,7 +15,7 @@ pub mod format;
 pub mod segment;
 mod writer;
 
-pub use segment::{ReadError, SegmentContents};
+pub use segment::{ReadError, Record, SegmentContents};
 
 use bytes::Bytes;
 use std::io;
@@ -275,6 +275,11 @@ impl Wal {
         a.segment += 1;
         a.segment_bytes = 0;
         Ok(id)
+    }
+
+    /// The segment new records currently go to; every lower id is sealed.
+    pub fn current_segment(&self) -> u64 {
+        self.inner.assign.lock().expect("wal assign lock").segment
     }
 
     /// Deletes a sealed segment whose records are all persisted.
