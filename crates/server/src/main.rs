@@ -3,11 +3,6 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 mod cli;
-// Wired into `serve` when the write path lands; until then only their tests use them.
-#[allow(dead_code)]
-mod persist;
-#[allow(dead_code)]
-mod wal;
 
 #[derive(Parser)]
 #[command(

@@ -7,10 +7,10 @@ use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use async_trait::async_trait;
 use bytes::Bytes;
 use encode::TIME_COLUMN;
-use futures::stream::BoxStream;
+use futures::stream::{BoxStream, StreamExt};
 use object_store::memory::InMemory;
 use object_store::{
-    GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
+    CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
     PutMultipartOptions, PutOptions, PutPayload, PutResult,
 };
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -124,9 +124,14 @@ impl ObjectStore for FaultInjector {
     ) -> object_store::Result<GetResult> {
         self.inner.get_opts(location, options).await
     }
-    async fn delete(&self, location: &ObjPath) -> object_store::Result<()> {
-        self.check()?;
-        self.inner.delete(location).await
+    fn delete_stream(
+        &self,
+        locations: BoxStream<'static, object_store::Result<ObjPath>>,
+    ) -> BoxStream<'static, object_store::Result<ObjPath>> {
+        if let Err(e) = self.check() {
+            return futures::stream::once(async { Err(e) }).boxed();
+        }
+        self.inner.delete_stream(locations)
     }
     fn list(
         &self,
@@ -140,13 +145,14 @@ impl ObjectStore for FaultInjector {
     ) -> object_store::Result<ListResult> {
         self.inner.list_with_delimiter(prefix).await
     }
-    async fn copy(&self, from: &ObjPath, to: &ObjPath) -> object_store::Result<()> {
+    async fn copy_opts(
+        &self,
+        from: &ObjPath,
+        to: &ObjPath,
+        options: CopyOptions,
+    ) -> object_store::Result<()> {
         self.check()?;
-        self.inner.copy(from, to).await
-    }
-    async fn copy_if_not_exists(&self, from: &ObjPath, to: &ObjPath) -> object_store::Result<()> {
-        self.check()?;
-        self.inner.copy_if_not_exists(from, to).await
+        self.inner.copy_opts(from, to, options).await
     }
 }
 

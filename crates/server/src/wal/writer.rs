@@ -293,11 +293,15 @@ impl Writer {
         if self.failed {
             return;
         }
-        if let Some(open) = self.open.take() {
+        // The next segment exists before the sealed one is announced, so the unpersisted byte
+        // count already includes its header when the persister sees the seal.
+        let sealed = self.open.take();
+        self.current = next;
+        let opened = self.open_current();
+        if let Some(open) = sealed {
             self.announce(open);
         }
-        self.current = next;
-        if let Err(e) = self.open_current() {
+        if let Err(e) = opened {
             self.fail(format!("creating {}: {e}", self.path(next).display()));
         }
     }
