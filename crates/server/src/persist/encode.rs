@@ -6,7 +6,7 @@
 use arrow::array::{
     Array, ArrayRef, Int64Array, RecordBatch, TimestampNanosecondArray, UInt32Array,
 };
-use arrow::compute::{lexsort_to_indices, take_record_batch, SortColumn, SortOptions};
+use arrow::compute::{cast, lexsort_to_indices, take_record_batch, SortColumn, SortOptions};
 use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use bytes::Bytes;
 use parquet::arrow::ArrowWriter;
@@ -51,7 +51,7 @@ pub fn encode_blocks(
     block_ns: i64,
     metadata: &[(String, String)],
 ) -> Result<Vec<BlockFile>, EncodeError> {
-    let batch = with_utc_time(batch)?;
+    let batch = normalize(batch)?;
     let time = batch
         .column_by_name(TIME_COLUMN)
         .ok_or(EncodeError::NoTime)?
@@ -80,38 +80,46 @@ pub fn encode_blocks(
     Ok(out)
 }
 
-/// Casts the time column to Timestamp(ns, "UTC"), refusing nulls (every row has a time).
-fn with_utc_time(batch: &RecordBatch) -> Result<RecordBatch, EncodeError> {
+/// The storage schema: tags as plain strings (the buffer keeps them dictionary-encoded) and the time
+/// column as Timestamp(ns, "UTC") without nulls (every row has a time).
+fn normalize(batch: &RecordBatch) -> Result<RecordBatch, EncodeError> {
     let schema = batch.schema();
     let idx = schema
         .index_of(TIME_COLUMN)
         .map_err(|_| EncodeError::NoTime)?;
-    let col = batch.column(idx);
-    let utc = DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into()));
+    let time = batch.column(idx);
     let ok_type = matches!(
-        col.data_type(),
+        time.data_type(),
         DataType::Timestamp(TimeUnit::Nanosecond, _) | DataType::Int64
     );
-    if !ok_type || col.null_count() > 0 {
-        return Err(EncodeError::TimeType(col.data_type().clone()));
+    if !ok_type || time.null_count() > 0 {
+        return Err(EncodeError::TimeType(time.data_type().clone()));
     }
-    if *col.data_type() == utc {
-        return Ok(batch.clone());
+    let mut fields = Vec::with_capacity(batch.num_columns());
+    let mut columns = Vec::with_capacity(batch.num_columns());
+    for (i, (field, col)) in schema.fields().iter().zip(batch.columns()).enumerate() {
+        if i == idx {
+            // Relabelled, not cast: a cast would parse the zone name, which needs chrono-tz.
+            let values = match col.as_any().downcast_ref::<TimestampNanosecondArray>() {
+                Some(ts) => ts.values().clone(),
+                None => col
+                    .as_any()
+                    .downcast_ref::<Int64Array>()
+                    .expect("type checked above")
+                    .values()
+                    .clone(),
+            };
+            let ts = TimestampNanosecondArray::new(values, None).with_timezone("UTC");
+            fields.push(Field::new(TIME_COLUMN, ts.data_type().clone(), false));
+            columns.push(Arc::new(ts) as ArrayRef);
+        } else if let DataType::Dictionary(_, value) = field.data_type() {
+            fields.push(Field::new(field.name(), value.as_ref().clone(), true));
+            columns.push(cast(col, value)?);
+        } else {
+            fields.push(field.as_ref().clone());
+            columns.push(col.clone());
+        }
     }
-    // Relabelled, not cast: a cast would parse the zone name, which needs chrono-tz.
-    let values = match col.as_any().downcast_ref::<TimestampNanosecondArray>() {
-        Some(ts) => ts.values().clone(),
-        None => col
-            .as_any()
-            .downcast_ref::<Int64Array>()
-            .expect("type checked above")
-            .values()
-            .clone(),
-    };
-    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
-    columns[idx] = Arc::new(TimestampNanosecondArray::new(values, None).with_timezone("UTC"));
-    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
-    fields[idx] = Field::new(TIME_COLUMN, utc, false);
     Ok(RecordBatch::try_new(
         Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())),
         columns,

@@ -15,13 +15,15 @@ use object_store::{
 };
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+/// Rows of one test table: room, temp, time.
+type Rows = Vec<(String, f64, i64)>;
+
 /// Payloads in these tests are `db,table,room,temp,time` lines; one record may hold several.
 struct CsvDecoder;
 
 impl SegmentDecoder for CsvDecoder {
     fn decode(&self, records: &[Record]) -> Result<Vec<TableData>, String> {
-        let mut rows: std::collections::BTreeMap<(String, String), Vec<(String, f64, i64)>> =
-            Default::default();
+        let mut rows: std::collections::BTreeMap<(String, String), Rows> = Default::default();
         for r in records {
             for line in std::str::from_utf8(&r.payload)
                 .map_err(|e| e.to_string())?
