@@ -7,7 +7,7 @@
 //! safely in Parquet. The total size is bounded: past the bound, `insert` answers `Full` and the
 //! HTTP layer tells clients to retry later.
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use arrow::array::{new_null_array, ArrayRef};
@@ -54,6 +54,9 @@ pub struct TableSnapshot {
     pub batches: Vec<RecordBatch>,
     /// Pass to `drop_through` once these rows are persisted.
     pub through_seq: u64,
+    /// The oldest WAL segment with rows here (`None`: no rows). Queries read a persisted file of
+    /// this table only when its segment is older, so no row is counted twice or missed.
+    pub first_seq: Option<u64>,
 }
 
 /// Row count and size of one buffered table (for `/metrics` and tests).
@@ -71,7 +74,6 @@ pub struct Buffer {
     tables: RwLock<HashMap<(String, String), TableRef>>,
     bytes: AtomicUsize,
     limit: usize,
-    next_seq: AtomicU64,
 }
 
 fn is_tag(f: &Field) -> bool {
@@ -151,7 +153,6 @@ impl Buffer {
             tables: RwLock::new(HashMap::new()),
             bytes: AtomicUsize::new(0),
             limit,
-            next_seq: AtomicU64::new(1),
         }
     }
 
@@ -190,8 +191,9 @@ impl Buffer {
             .clone()
     }
 
-    /// Appends a write: all of its tables or, on error, none.
-    pub fn insert(&self, batch: &WriteBatch) -> Result<(), BufferError> {
+    /// Appends a write: all of its tables or, on error, none. `seq` is the WAL segment the write
+    /// is logged in: its rows are dropped once that segment is persisted (`drop_all_through`).
+    pub fn insert(&self, batch: &WriteBatch, seq: u64) -> Result<(), BufferError> {
         self.check_capacity()?;
         let mut targets: Vec<(&str, &RecordBatch, TableRef)> = batch
             .tables
@@ -208,7 +210,6 @@ impl Buffer {
         for ((name, rb, _), g) in targets.iter().zip(&guards) {
             schemas.push(merge_schema(name, g.schema.as_ref(), &rb.schema())?);
         }
-        let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
         for (((_, rb, _), g), schema) in targets.iter().zip(guards.iter_mut()).zip(schemas) {
             let size = rb.get_array_memory_size();
             g.schema = Some(schema);
@@ -249,10 +250,12 @@ impl Buffer {
                 source,
             })?;
         let through_seq = g.chunks.last().map_or(0, |c| c.seq);
+        let first_seq = g.chunks.iter().map(|c| c.seq).min();
         Ok(Some(TableSnapshot {
             schema,
             batches,
             through_seq,
+            first_seq,
         }))
     }
 
@@ -276,6 +279,20 @@ impl Buffer {
             g.rows -= c.batch.num_rows();
             g.bytes -= size;
             self.bytes.fetch_sub(size, Ordering::Relaxed);
+        }
+    }
+
+    /// Forgets every table's chunks up to and including `seq`: the WAL segments persisted so far.
+    pub fn drop_all_through(&self, seq: u64) {
+        let keys: Vec<(String, String)> = self
+            .tables
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .cloned()
+            .collect();
+        for (db, table) in keys {
+            self.drop_through(&db, &table, seq);
         }
     }
 
@@ -344,17 +361,20 @@ mod tests {
         let b = Buffer::new(usize::MAX);
         let f: ArrayRef = Arc::new(Float64Array::from(vec![1.0]));
         let i: ArrayRef = Arc::new(Int64Array::from(vec![7, 8]));
-        b.insert(&write("d", "t", vec![("a", f), ("time", time(vec![1]))]))
+        b.insert(&write("d", "t", vec![("a", f), ("time", time(vec![1]))]), 1)
             .unwrap();
-        b.insert(&write(
-            "d",
-            "t",
-            vec![
-                ("host", tag(&["x", "y"])),
-                ("n", i),
-                ("time", time(vec![2, 3])),
-            ],
-        ))
+        b.insert(
+            &write(
+                "d",
+                "t",
+                vec![
+                    ("host", tag(&["x", "y"])),
+                    ("n", i),
+                    ("time", time(vec![2, 3])),
+                ],
+            ),
+            2,
+        )
         .unwrap();
         let s = b.snapshot("d", "t").unwrap().unwrap();
         let names: Vec<_> = s
@@ -377,23 +397,22 @@ mod tests {
         let b = Buffer::new(usize::MAX);
         let f: ArrayRef = Arc::new(Float64Array::from(vec![1.0]));
         let i: ArrayRef = Arc::new(Int64Array::from(vec![1]));
-        b.insert(&write("d", "t", vec![("v", f), ("time", time(vec![1]))]))
+        b.insert(&write("d", "t", vec![("v", f), ("time", time(vec![1]))]), 1)
             .unwrap();
         let err = b
-            .insert(&write("d", "t", vec![("v", i), ("time", time(vec![1]))]))
+            .insert(&write("d", "t", vec![("v", i), ("time", time(vec![1]))]), 1)
             .unwrap_err();
         assert!(matches!(err, BufferError::SchemaMismatch { .. }), "{err}");
         let small = Buffer::new(1);
         let f: ArrayRef = Arc::new(Float64Array::from(vec![1.0]));
         small
-            .insert(&write(
-                "d",
-                "t",
-                vec![("v", f.clone()), ("time", time(vec![1]))],
-            ))
+            .insert(
+                &write("d", "t", vec![("v", f.clone()), ("time", time(vec![1]))]),
+                1,
+            )
             .unwrap();
         assert!(matches!(
-            small.insert(&write("d", "t", vec![("v", f), ("time", time(vec![1]))])),
+            small.insert(&write("d", "t", vec![("v", f), ("time", time(vec![1]))]), 1),
             Err(BufferError::Full { .. })
         ));
     }
@@ -408,7 +427,7 @@ mod tests {
                     for k in 0..50 {
                         let v: ArrayRef = Arc::new(Int64Array::from(vec![w; 10]));
                         let t = time((0..10).map(|x| k * 10 + x).collect());
-                        b.insert(&write("d", "t", vec![("w", v), ("time", t)]))
+                        b.insert(&write("d", "t", vec![("w", v), ("time", t)]), 1)
                             .unwrap();
                     }
                 })

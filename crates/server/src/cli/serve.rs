@@ -6,16 +6,10 @@ use std::sync::Arc;
 
 use linewise_server::buffer::Buffer;
 use linewise_server::catalog::Catalog;
+use linewise_server::durability::{Durability, DurabilityArgs};
 use linewise_server::http::{self, auth::Token, AppState};
+use linewise_server::query::{QueryEngine, ServerSource};
 use linewise_server::metrics::Metrics;
-use linewise_server::write::{NoWal, Writer};
-
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-pub enum ObjectStoreKind {
-    File,
-    Memory,
-    S3,
-}
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -36,17 +30,8 @@ pub struct Args {
     /// Serve without authentication even on a non-loopback address.
     #[arg(long, env = "LINEWISE_WITHOUT_AUTH")]
     without_auth: bool,
-    /// Where Parquet files go.
-    #[arg(
-        long,
-        env = "LINEWISE_OBJECT_STORE",
-        value_enum,
-        default_value = "file"
-    )]
-    object_store: ObjectStoreKind,
-    /// How often the WAL is flushed (e.g. `1s`, `100ms`).
-    #[arg(long, env = "LINEWISE_WAL_FLUSH_INTERVAL", default_value = "1s")]
-    wal_flush_interval: String,
+    #[command(flatten)]
+    durability: DurabilityArgs,
     /// Largest request body, before and after gzip decompression.
     #[arg(long, env = "LINEWISE_MAX_REQUEST_SIZE", default_value_t = 10 * 1024 * 1024)]
     max_request_size: usize,
@@ -69,6 +54,8 @@ enum ServeError {
     },
     #[error(transparent)]
     Catalog(#[from] linewise_server::catalog::CatalogError),
+    #[error(transparent)]
+    Durability(#[from] linewise_server::durability::StartError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -114,24 +101,32 @@ async fn serve(args: Args) -> Result<(), ServeError> {
         source,
     })?;
     let catalog = Arc::new(Catalog::open(&args.data_dir)?);
-    let writer = Writer {
+    let (durability, writer) = Durability::start(
+        &args.durability,
+        &args.data_dir,
         catalog,
-        buffer: Arc::new(Buffer::new(args.max_buffer_size)),
-        wal: Arc::new(NoWal),
-    };
+        Arc::new(Buffer::new(args.max_buffer_size)),
+        args.max_buffer_size as u64,
+    )?;
     tracing::info!(
-        object_store = ?args.object_store,
-        wal_flush_interval = %args.wal_flush_interval,
+        object_store = ?args.durability.store.object_store,
+        wal_flush_interval = ?args.durability.wal_flush_interval,
         data_dir = %args.data_dir.display(),
         auth = token.is_some(),
         "starting"
     );
+    let query = QueryEngine::new(Arc::new(ServerSource::new(
+        writer.catalog.clone(),
+        writer.buffer.clone(),
+        durability.object_store(),
+    )));
     let state = Arc::new(AppState {
         writer,
         metrics: Metrics::default(),
         token,
         max_request_size: args.max_request_size,
         ui_dir: args.ui_dir,
+        query: Arc::new(query),
     });
     let listener = tokio::net::TcpListener::bind(args.http_bind)
         .await
@@ -142,10 +137,13 @@ async fn serve(args: Args) -> Result<(), ServeError> {
     let local = listener.local_addr().map_err(ServeError::Serve)?;
     // Tests and scripts read this line to learn the port when binding port 0.
     println!("linewise listening on http://{local}");
-    axum::serve(listener, http::router(state))
+    let served = axum::serve(listener, http::router(state))
         .with_graceful_shutdown(shutdown())
         .await
-        .map_err(ServeError::Serve)
+        .map_err(ServeError::Serve);
+    // No request is in flight any more: persist what is buffered, or leave it to WAL replay.
+    durability.shutdown().await;
+    served
 }
 
 async fn shutdown() {

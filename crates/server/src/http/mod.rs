@@ -29,6 +29,8 @@ pub struct AppState {
     pub token: Option<Token>,
     pub max_request_size: usize,
     pub ui_dir: PathBuf,
+    /// Runs `/api/v3/query_sql`.
+    pub query: Arc<crate::query::QueryEngine>,
 }
 
 /// The API routes that need a token when one is configured.
@@ -44,6 +46,7 @@ fn api_routes(state: &Arc<AppState>) -> Router<Arc<AppState>> {
                 .delete(database::delete),
         )
         .route("/metrics", get(misc::metrics))
+        .merge(crate::query::http::routes(state.query.clone()))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_auth))
 }
 
@@ -67,6 +70,7 @@ fn endpoint(path: &str) -> &'static str {
         "/api/v2/write" => "v2_write",
         "/write" => "v1_write",
         "/api/v3/configure/database" => "configure_database",
+        "/api/v3/query_sql" => "query_sql",
         "/ping" => "ping",
         "/health" | "/api/v1/health" => "health",
         "/metrics" => "metrics",

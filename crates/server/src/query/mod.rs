@@ -10,11 +10,13 @@ pub mod http;
 mod provider;
 mod prune;
 mod schema;
+mod server_source;
 mod source;
 
 pub use error::QueryError;
 pub use format::{FormatError, QueryFormat};
 pub use prune::{time_range_from_metadata, TIME_COLUMN};
+pub use server_source::{query_schema, ServerSource};
 pub use source::{ParquetFile, QuerySource, TableSnapshot, TimeRange};
 
 use arrow::datatypes::SchemaRef;

@@ -40,7 +40,8 @@ impl SchemaProvider for DatabaseSchema {
     }
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>, DataFusionError> {
-        Ok(self.source.table_snapshot(&self.db, name).map(|snapshot| {
+        let snapshot = self.source.table_snapshot(&self.db, name).await?;
+        Ok(snapshot.map(|snapshot| {
             Arc::new(SnapshotTable::new(
                 snapshot,
                 self.source.object_store(),

@@ -2,12 +2,15 @@
 //! how the write buffer and the persister are built.
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
+use async_trait::async_trait;
+use datafusion::error::DataFusionError;
 use object_store::path::Path;
 use object_store::ObjectStore;
 use std::fmt::Debug;
 use std::sync::Arc;
 
 /// The databases and tables a query may read.
+#[async_trait]
 pub trait QuerySource: Send + Sync + Debug {
     /// Whether the database exists (and is not deleted).
     fn database_exists(&self, db: &str) -> bool;
@@ -19,7 +22,7 @@ pub trait QuerySource: Send + Sync + Debug {
     ///
     /// The view must be consistent with persistence: every row the server acknowledged before the call is
     /// either in `batches` or in exactly one of `files`, never in both and never in neither.
-    fn table_snapshot(&self, db: &str, table: &str) -> Option<TableSnapshot>;
+    async fn table_snapshot(&self, db: &str, table: &str) -> Result<Option<TableSnapshot>, DataFusionError>;
 
     /// The object store holding the files named in snapshots (paths are relative to its root).
     fn object_store(&self) -> Arc<dyn ObjectStore>;

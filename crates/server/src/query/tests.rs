@@ -132,6 +132,7 @@ impl Fixture {
     }
 }
 
+#[async_trait::async_trait]
 impl QuerySource for Fixture {
     fn database_exists(&self, db: &str) -> bool {
         db == "db"

@@ -25,20 +25,22 @@ const MAX_COMMIT_ATTEMPTS: usize = 16;
 
 #[derive(Debug, Error)]
 pub enum WalError {
-    #[error("the WAL is full; retry later")]
-    Full,
+    #[error("the WAL is full: {0}")]
+    Full(String),
     #[error("WAL I/O error: {0}")]
     Io(String),
 }
 
 /// The durability seam: the WAL appends a validated write (its `encode()`d bytes) before the
-/// rows reach the buffer, and resolves once they are durable when `sync` is true.
+/// rows reach the buffer, and resolves once they are durable when `sync` is true. It answers the
+/// WAL segment the write went to: the buffer tags the rows with it and drops them once that
+/// segment is persisted.
 pub trait Wal: Send + Sync {
     fn append<'a>(
         &'a self,
         batch: &'a WriteBatch,
         sync: bool,
-    ) -> Pin<Box<dyn Future<Output = Result<(), WalError>> + Send + 'a>>;
+    ) -> Pin<Box<dyn Future<Output = Result<u64, WalError>> + Send + 'a>>;
 }
 
 /// Used until a WAL is configured: writes live in the buffer only.
@@ -49,8 +51,8 @@ impl Wal for NoWal {
         &'a self,
         _batch: &'a WriteBatch,
         _sync: bool,
-    ) -> Pin<Box<dyn Future<Output = Result<(), WalError>> + Send + 'a>> {
-        Box::pin(async { Ok(()) })
+    ) -> Pin<Box<dyn Future<Output = Result<u64, WalError>> + Send + 'a>> {
+        Box::pin(async { Ok(0) })
     }
 }
 
@@ -137,22 +139,22 @@ impl Writer {
                 errors: validated.errors,
             });
         }
-        self.wal.append(&validated.batch, !req.no_sync).await?;
-        self.buffer.insert(&validated.batch)?;
+        let segment = self.wal.append(&validated.batch, !req.no_sync).await?;
+        self.buffer.insert(&validated.batch, segment)?;
         Ok(WriteOutcome {
             accepted: validated.accepted,
             errors: validated.errors,
         })
     }
 
-    /// Puts a write read back from the WAL into the buffer (on start). Writes to databases deleted
-    /// since are skipped.
-    pub fn replay(&self, bytes: &[u8]) -> Result<usize, ReplayError> {
+    /// Puts a write read back from WAL segment `segment` into the buffer (on start). Writes to
+    /// databases deleted since are skipped.
+    pub fn replay(&self, bytes: &[u8], segment: u64) -> Result<usize, ReplayError> {
         let batch = WriteBatch::decode(bytes)?;
         if !self.catalog.snapshot().databases.contains_key(&batch.db) {
             return Ok(0);
         }
-        self.buffer.insert(&batch)?;
+        self.buffer.insert(&batch, segment)?;
         Ok(batch.rows())
     }
 }

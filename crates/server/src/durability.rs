@@ -1,0 +1,311 @@
+//! Wires the WAL and the persister into the write path and the server's life cycle: start (replay
+//! the WAL into the buffer, then persist in the background), every write (admission, WAL append,
+//! wait for fdatasync unless `no_sync`), and shutdown (persist everything, or leave a replayable WAL).
+use crate::buffer::Buffer;
+use crate::catalog::Catalog;
+use crate::persist::{
+    PersistConfig, PersistHandle, Persister, SegmentDecoder, Store, StoreArgs, StoreError,
+    TableData,
+};
+use crate::wal::{self, Record, Wal, WalConfig};
+use crate::write::{self, batch::WriteBatch, Writer};
+use arrow::datatypes::DataType;
+use bytes::Bytes;
+use object_store::ObjectStore;
+use std::future::Future;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Durability flags of `linewise serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DurabilityArgs {
+    /// Longest a `no_sync` write stays in the WAL unsynced (writes without `no_sync` are synced
+    /// before their answer, sharing one fdatasync with every write that arrived meanwhile).
+    #[arg(long, env = "LINEWISE_WAL_FLUSH_INTERVAL", default_value = "10ms", value_parser = parse_duration)]
+    pub wal_flush_interval: Duration,
+    /// A WAL segment is sealed and persisted once it holds this many bytes.
+    #[arg(long, env = "LINEWISE_WAL_SEGMENT_SIZE", default_value_t = 64 << 20)]
+    pub wal_segment_size: u64,
+    /// Start even when a WAL segment is damaged in the middle, skipping the damaged bytes (the
+    /// writes in them are lost). Without it such damage stops the start, naming file and offset.
+    #[arg(long, env = "LINEWISE_WAL_SKIP_CORRUPT")]
+    pub wal_skip_corrupt: bool,
+    /// How often buffered writes are persisted to Parquet (e.g. `10s`, `500ms`).
+    #[arg(long, env = "LINEWISE_PERSIST_INTERVAL", default_value = "10s", value_parser = parse_duration)]
+    pub persist_interval: Duration,
+    /// Time span of the rows of one Parquet file.
+    #[arg(long, env = "LINEWISE_PARQUET_BLOCK", default_value = "1h", value_parser = parse_duration)]
+    pub parquet_block: Duration,
+    /// How long shutdown waits for persisting before leaving the rest to WAL replay.
+    #[arg(long, env = "LINEWISE_SHUTDOWN_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub shutdown_timeout: Duration,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// `1h`, `10s`, `250ms`, `500us`, `100ns` (a bare number is seconds).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration like 10ms, 1s or 5m"))?;
+    let secs = match unit {
+        "ns" => n / 1e9,
+        "us" | "µs" => n / 1e6,
+        "ms" => n / 1e3,
+        "" | "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => {
+            return Err(format!(
+                "`{s}`: unknown unit `{unit}` (use ns, us, ms, s, m or h)"
+            ))
+        }
+    };
+    Duration::try_from_secs_f64(secs).map_err(|e| format!("`{s}`: {e}"))
+}
+
+/// Errors starting durability.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Wal(#[from] wal::OpenError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("replaying WAL segment {segment} record {seq}: {source}")]
+    Replay {
+        segment: u64,
+        seq: u64,
+        source: write::ReplayError,
+    },
+}
+
+/// The running WAL and persister.
+pub struct Durability {
+    /// Where the Parquet files are (queries read them).
+    object_store: Arc<dyn ObjectStore>,
+    wal: Wal,
+    persist: PersistHandle,
+    task: tokio::task::JoinHandle<()>,
+    shutdown_timeout: Duration,
+}
+
+impl Durability {
+    /// Opens the WAL under `data_dir/wal`, replays it into `buffer`, starts persisting to the object
+    /// store, and returns the write path logging to the WAL. `max_unpersisted` bounds memory: past
+    /// it writes get 503 + Retry-After; past a quarter of it persistence starts early.
+    pub fn start(
+        args: &DurabilityArgs,
+        data_dir: &Path,
+        catalog: Arc<Catalog>,
+        buffer: Arc<Buffer>,
+        max_unpersisted: u64,
+    ) -> Result<(Durability, Writer), StartError> {
+        let store = Store::from_args(&args.store, data_dir)?;
+        let object_store = store.object_store();
+        let (wal, recovery, sealed) = Wal::open(WalConfig {
+            dir: data_dir.join("wal"),
+            flush_interval: args.wal_flush_interval,
+            segment_max_bytes: args.wal_segment_size,
+            skip_corrupt: args.wal_skip_corrupt,
+        })?;
+        let first_unpersisted = recovery
+            .segments
+            .first()
+            .map_or(wal.current_segment(), |s| s.id);
+        let config = PersistConfig {
+            block: args.parquet_block,
+            interval: args.persist_interval,
+            force_bytes: max_unpersisted / 4,
+            max_bytes: max_unpersisted,
+            skip_corrupt: args.wal_skip_corrupt,
+        };
+        let dropper = buffer.clone();
+        let (persister, persist) = Persister::new(
+            store,
+            wal.clone(),
+            Arc::new(WriteBatchDecoder {
+                catalog: catalog.clone(),
+            }),
+            Arc::new(move |segment| dropper.drop_all_through(segment)),
+            config,
+            first_unpersisted,
+        );
+        let writer = Writer {
+            catalog,
+            buffer,
+            wal: Arc::new(DurableWal {
+                wal: wal.clone(),
+                persist: persist.clone(),
+            }),
+        };
+        let mut rows = 0;
+        let mut records = 0;
+        for segment in &recovery.segments {
+            for r in &segment.records {
+                rows +=
+                    writer
+                        .replay(&r.payload, segment.id)
+                        .map_err(|source| StartError::Replay {
+                            segment: segment.id,
+                            seq: r.seq,
+                            source,
+                        })?;
+                records += 1;
+            }
+        }
+        tracing::info!(
+            segments = recovery.segments.len(),
+            records,
+            rows,
+            torn_tail_bytes = recovery.torn_tail_bytes,
+            "WAL replayed"
+        );
+        // Only now: a segment persisted before its rows were replayed would leave them buffered.
+        let task = tokio::spawn(persister.run(sealed));
+        Ok((
+            Durability {
+                object_store,
+                wal,
+                persist,
+                task,
+                shutdown_timeout: args.shutdown_timeout,
+            },
+            writer,
+        ))
+    }
+
+    /// The object store the Parquet files are written to.
+    pub fn object_store(&self) -> Arc<dyn ObjectStore> {
+        self.object_store.clone()
+    }
+
+    /// Persistence state for health and metrics.
+    pub fn persist(&self) -> &PersistHandle {
+        &self.persist
+    }
+
+    /// Persists everything buffered (bounded by the shutdown timeout) and closes the WAL. Whatever
+    /// is not persisted stays in the WAL and is replayed on the next start.
+    pub async fn shutdown(self) {
+        match self.persist.flush(self.shutdown_timeout).await {
+            Ok(()) => tracing::info!("all writes persisted"),
+            Err(e) => tracing::warn!("{e}"),
+        }
+        self.task.abort();
+        if let Err(e) = self.wal.shutdown().await {
+            tracing::error!("closing the WAL: {e}");
+        }
+    }
+}
+
+/// The write path's WAL: refuses writes over the memory bound, logs the encoded batch, and waits
+/// for the fdatasync unless the write asked for `no_sync`.
+struct DurableWal {
+    wal: Wal,
+    persist: PersistHandle,
+}
+
+fn wal_error(e: wal::WalError) -> write::WalError {
+    match e {
+        wal::WalError::Io(msg) => write::WalError::Io(msg),
+        other => write::WalError::Io(other.to_string()),
+    }
+}
+
+impl write::Wal for DurableWal {
+    fn append<'a>(
+        &'a self,
+        batch: &'a WriteBatch,
+        sync: bool,
+    ) -> Pin<Box<dyn Future<Output = Result<u64, write::WalError>> + Send + 'a>> {
+        Box::pin(async move {
+            self.persist
+                .admit()
+                .map_err(|e| write::WalError::Full(e.to_string()))?;
+            let bytes = batch
+                .encode()
+                .map_err(|e| write::WalError::Io(format!("encoding the write: {e}")))?;
+            let appended = self
+                .wal
+                .append(Bytes::from(bytes), sync)
+                .map_err(wal_error)?;
+            let segment = appended.segment;
+            if sync {
+                appended.wait().await.map_err(wal_error)?;
+            }
+            Ok(segment)
+        })
+    }
+}
+
+/// Decodes the write path's WAL payloads into per-table rows, merging the columns of successive
+/// writes the way the buffer does. Writes to databases deleted since are left out.
+struct WriteBatchDecoder {
+    catalog: Arc<Catalog>,
+}
+
+impl SegmentDecoder for WriteBatchDecoder {
+    fn decode(&self, records: &[Record]) -> Result<Vec<TableData>, String> {
+        let buffer = Buffer::new(usize::MAX);
+        let databases = self.catalog.snapshot();
+        for r in records {
+            let batch =
+                WriteBatch::decode(&r.payload).map_err(|e| format!("record {}: {e}", r.seq))?;
+            if !databases.databases.contains_key(&batch.db) {
+                continue;
+            }
+            buffer
+                .insert(&batch, r.seq)
+                .map_err(|e| format!("record {}: {e}", r.seq))?;
+        }
+        let mut out = Vec::new();
+        for t in buffer.stats() {
+            let Some(snap) = buffer
+                .snapshot(&t.db, &t.table)
+                .map_err(|e| e.to_string())?
+            else {
+                continue;
+            };
+            let tags = snap
+                .schema
+                .fields()
+                .iter()
+                .filter(|f| matches!(f.data_type(), DataType::Dictionary(..)))
+                .map(|f| f.name().clone())
+                .collect();
+            let batch = arrow::compute::concat_batches(&snap.schema, &snap.batches)
+                .map_err(|e| format!("{}.{}: {e}", t.db, t.table))?;
+            out.push(TableData {
+                database: t.db,
+                table: t.table,
+                tags,
+                batch,
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10ms"), Ok(Duration::from_millis(10)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("5 parsecs")
+            .unwrap_err()
+            .contains("unknown unit"));
+        assert!(parse_duration("ms").is_err());
+    }
+}
