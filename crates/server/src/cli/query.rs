@@ -1,5 +1,5 @@
 //! `linewise query`: sends SQL to a server's `/api/v3/query_sql` and prints the result (a table by default).
-use std::io::{IsTerminal, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -29,16 +29,14 @@ pub struct Args {
 enum QueryCliError {
     #[error("the server rejected the query (HTTP {status}): {message}")]
     Rejected { status: u16, message: String },
-    #[error("cannot reach {url}: {source}")]
-    Http { url: String, source: reqwest::Error },
+    #[error("cannot reach {url}: {message}")]
+    Http { url: String, message: String },
     #[error(
         "refusing to write Parquet to a terminal: use --output FILE or redirect standard output"
     )]
     BinaryToTerminal,
     #[error("cannot write the result: {0}")]
     Output(#[from] std::io::Error),
-    #[error("cannot start the async runtime: {0}")]
-    Runtime(std::io::Error),
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -58,11 +56,7 @@ fn execute(args: &Args) -> Result<(), QueryCliError> {
     if args.format == "parquet" && args.output.is_none() && std::io::stdout().is_terminal() {
         return Err(QueryCliError::BinaryToTerminal);
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(QueryCliError::Runtime)?;
-    let body = runtime.block_on(send(args))?;
+    let body = send(args)?;
     match &args.output {
         Some(path) => std::fs::write(path, &body)?,
         None => {
@@ -74,36 +68,41 @@ fn execute(args: &Args) -> Result<(), QueryCliError> {
     Ok(())
 }
 
-async fn send(args: &Args) -> Result<Vec<u8>, QueryCliError> {
+/// POSTs the query as a JSON body (no URL length limit) and returns the answer's bytes.
+fn send(args: &Args) -> Result<Vec<u8>, QueryCliError> {
     let url = format!("{}/api/v3/query_sql", args.host.trim_end_matches('/'));
-    let http_error = |source| QueryCliError::Http {
-        url: url.clone(),
-        source,
-    };
     let body = serde_json::json!({ "db": args.db, "q": args.sql, "format": args.format });
-    let mut request = reqwest::Client::new()
-        .post(&url)
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(body.to_string());
+    let mut request = ureq::post(&url).set("Content-Type", "application/json");
     if let Some(token) = &args.token {
-        request = request.bearer_auth(token);
+        request = request.set("Authorization", &format!("Bearer {token}"));
     }
-    let response = request.send().await.map_err(http_error)?;
-    let status = response.status();
-    let bytes = response.bytes().await.map_err(http_error)?;
-    if !status.is_success() {
-        return Err(QueryCliError::Rejected {
-            status: status.as_u16(),
-            message: error_message(&bytes),
-        });
+    let http_error = |message: String| QueryCliError::Http {
+        url: url.clone(),
+        message,
+    };
+    match request.send_string(&body.to_string()) {
+        Ok(response) => {
+            let mut bytes = Vec::new();
+            response
+                .into_reader()
+                .read_to_end(&mut bytes)
+                .map_err(|e| http_error(e.to_string()))?;
+            Ok(bytes)
+        }
+        Err(ureq::Error::Status(status, response)) => {
+            let text = response.into_string().unwrap_or_default();
+            Err(QueryCliError::Rejected {
+                status,
+                message: error_message(&text),
+            })
+        }
+        Err(ureq::Error::Transport(e)) => Err(http_error(e.to_string())),
     }
-    Ok(bytes.to_vec())
 }
 
 /// The server's message: the `error` of a JSON body, or the plain-text body.
-fn error_message(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    serde_json::from_str::<serde_json::Value>(&text)
+fn error_message(text: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(text)
         .ok()
         .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
         .unwrap_or_else(|| text.trim().to_owned())

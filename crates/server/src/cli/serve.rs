@@ -8,8 +8,8 @@ use linewise_server::buffer::Buffer;
 use linewise_server::catalog::Catalog;
 use linewise_server::durability::{Durability, DurabilityArgs};
 use linewise_server::http::{self, auth::Token, AppState};
-use linewise_server::query::{QueryEngine, ServerSource};
 use linewise_server::metrics::Metrics;
+use linewise_server::query::{QueryEngine, ServerSource};
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -24,13 +24,19 @@ pub struct ServerSource {
 
 impl std::fmt::Debug for ServerSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServerSource").field("store", &self.store).finish_non_exhaustive()
+        f.debug_struct("ServerSource")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
     }
 }
 
 impl ServerSource {
     pub fn new(catalog: Arc<Catalog>, buffer: Arc<Buffer>, store: Arc<dyn ObjectStore>) -> Self {
-        Self { catalog, buffer, store }
+        Self {
+            catalog,
+            buffer,
+            store,
+        }
     }
 
     /// The persisted files of a table older than WAL segment `before` (all when `None`).
@@ -49,7 +55,11 @@ impl ServerSource {
                 (Some(_), None) => true,
                 (None, _) => false,
             })
-            .map(|meta| ParquetFile { path: meta.location, size: meta.size, time_range: None })
+            .map(|meta| ParquetFile {
+                path: meta.location,
+                size: meta.size,
+                time_range: None,
+            })
             .collect())
     }
 }
@@ -89,7 +99,11 @@ impl QuerySource for ServerSource {
 
     fn table_names(&self, db: &str) -> Vec<String> {
         let catalog = self.catalog.snapshot();
-        catalog.databases.get(db).map(|d| d.tables.keys().cloned().collect()).unwrap_or_default()
+        catalog
+            .databases
+            .get(db)
+            .map(|d| d.tables.keys().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// The buffer is read before the files are listed: rows persisted in between are then still
@@ -117,7 +131,11 @@ impl QuerySource for ServerSource {
             .map(|batch| align_batch(batch, &schema))
             .collect::<Result<Vec<_>, _>>()?;
         let files = self.files(db, table, first_seq).await?;
-        Ok(Some(TableSnapshot { schema, batches, files }))
+        Ok(Some(TableSnapshot {
+            schema,
+            batches,
+            files,
+        }))
     }
 
     fn object_store(&self) -> Arc<dyn ObjectStore> {

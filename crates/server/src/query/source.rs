@@ -22,7 +22,11 @@ pub trait QuerySource: Send + Sync + Debug {
     ///
     /// The view must be consistent with persistence: every row the server acknowledged before the call is
     /// either in `batches` or in exactly one of `files`, never in both and never in neither.
-    async fn table_snapshot(&self, db: &str, table: &str) -> Result<Option<TableSnapshot>, DataFusionError>;
+    async fn table_snapshot(
+        &self,
+        db: &str,
+        table: &str,
+    ) -> Result<Option<TableSnapshot>, DataFusionError>;
 
     /// The object store holding the files named in snapshots (paths are relative to its root).
     fn object_store(&self) -> Arc<dyn ObjectStore>;

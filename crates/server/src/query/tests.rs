@@ -150,16 +150,19 @@ impl QuerySource for Fixture {
             .collect()
     }
 
-    fn table_snapshot(&self, db: &str, table: &str) -> Option<TableSnapshot> {
+    async fn table_snapshot(
+        &self,
+        db: &str,
+        table: &str,
+    ) -> Result<Option<TableSnapshot>, datafusion::error::DataFusionError> {
         if db != "db" {
-            return None;
+            return Ok(None);
         }
-        self.tables
-            .lock()
-            .unwrap()
+        let tables = self.tables.lock().unwrap();
+        Ok(tables
             .iter()
             .find(|(n, _)| n == table)
-            .map(|(_, s)| s.clone())
+            .map(|(_, s)| s.clone()))
     }
 
     fn object_store(&self) -> Arc<dyn ObjectStore> {
