@@ -3,4 +3,4 @@
 set -euo pipefail
 cargo build -q -p linewise-server --bin linewise
 export LINEWISE_BIN="$PWD/target/debug/linewise"
-timeout 300 tests/.venv/bin/python -m pytest -q tests/durability
+(cd tests && timeout 300 .venv/bin/python -m pytest -q -p no:cacheprovider durability)
