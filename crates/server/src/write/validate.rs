@@ -202,7 +202,6 @@ pub(super) fn validate(
                 limit: false,
             },
             Ok(()) => {
-                let line = &line;
                 let table = line.measurement.unescaped();
                 let checked = validator.check(&line, default_time).map_err(|d| {
                     let conflict = matches!(
