@@ -187,6 +187,10 @@ pub struct TableBuilder {
     index: HashMap<String, (bool, usize)>,
     time: TimestampNanosecondBuilder,
     rows: usize,
+    /// The raw key and column slot of each tag and field of the last accepted line. A line with
+    /// the same keys (and field types) skips the checks and the name lookups: most lines repeat
+    /// the previous line's layout.
+    layout: Vec<(String, (bool, usize))>,
 }
 
 impl TableBuilder {
@@ -198,6 +202,7 @@ impl TableBuilder {
             index: HashMap::new(),
             time: TimestampNanosecondBuilder::new().with_timezone("UTC"),
             rows: 0,
+            layout: Vec::new(),
         }
     }
 
@@ -248,61 +253,83 @@ impl TableBuilder {
         Ok(())
     }
 
-    fn column(&mut self, name: &str, field: Option<FieldType>) -> &mut Column {
-        let (is_tag, i) = match self.index.get(name) {
-            Some(&slot) => slot,
-            None => {
-                let list = if field.is_none() {
-                    &mut self.tags
-                } else {
-                    &mut self.fields
-                };
-                let data = match field {
-                    None => ColumnData::Tag(StringDictionaryBuilder::new()),
-                    Some(t) => ColumnData::for_field(t),
-                };
-                list.push(Column {
-                    name: name.into(),
-                    data,
-                    len: 0,
-                });
-                let slot = (field.is_none(), list.len() - 1);
-                self.index.insert(name.into(), slot);
-                slot
-            }
-        };
-        let rows = self.rows;
-        let col = if is_tag {
-            &mut self.tags[i]
+    /// Whether `line` has exactly the keys of the last accepted line, with the same field types.
+    fn same_layout(&self, line: &Line<'_>) -> bool {
+        if self.layout.len() != line.tags.len() + line.fields.len() {
+            return false;
+        }
+        let (tags, fields) = self.layout.split_at(line.tags.len());
+        tags.iter()
+            .zip(&line.tags)
+            .all(|((raw, (is_tag, _)), (k, _))| *is_tag && raw == k.raw)
+            && fields
+                .iter()
+                .zip(&line.fields)
+                .all(|((raw, (is_tag, i)), (k, v))| {
+                    !*is_tag
+                        && raw == k.raw
+                        && self.fields[*i].data.kind_name() == field_type_of(v).as_str()
+                })
+    }
+
+    fn slot(&mut self, name: &str, field: Option<FieldType>) -> (bool, usize) {
+        if let Some(&slot) = self.index.get(name) {
+            return slot;
+        }
+        let list = if field.is_none() {
+            &mut self.tags
         } else {
-            &mut self.fields[i]
+            &mut self.fields
         };
-        col.pad_to(rows);
-        col
+        let data = match field {
+            None => ColumnData::Tag(StringDictionaryBuilder::new()),
+            Some(t) => ColumnData::for_field(t),
+        };
+        list.push(Column {
+            name: name.into(),
+            data,
+            len: 0,
+        });
+        let slot = (field.is_none(), list.len() - 1);
+        self.index.insert(name.into(), slot);
+        slot
     }
 
     fn push(&mut self, line: &Line<'_>, time_ns: i64) -> Result<(), ColumnsError> {
-        self.check(line)?;
-        for (k, v) in &line.tags {
-            let col = self.column(&k.unescaped(), None);
+        if !self.same_layout(line) {
+            self.check(line)?;
+            let mut layout = Vec::with_capacity(line.tags.len() + line.fields.len());
+            for (k, _) in &line.tags {
+                layout.push((k.raw.to_string(), self.slot(&k.unescaped(), None)));
+            }
+            for (k, v) in &line.fields {
+                let slot = self.slot(&k.unescaped(), Some(field_type_of(v)));
+                layout.push((k.raw.to_string(), slot));
+            }
+            self.layout = layout;
+        }
+        let rows = self.rows;
+        let (tag_slots, field_slots) = self.layout.split_at(line.tags.len());
+        for ((_, (_, i)), (_, v)) in tag_slots.iter().zip(&line.tags) {
+            let col = &mut self.tags[*i];
+            col.pad_to(rows);
             if let ColumnData::Tag(b) = &mut col.data {
                 b.append_value(v.unescaped());
             }
             col.len += 1;
         }
-        for (k, v) in &line.fields {
-            let col = self.column(&k.unescaped(), Some(field_type_of(v)));
+        for ((_, (_, i)), (_, v)) in field_slots.iter().zip(&line.fields) {
+            let col = &mut self.fields[*i];
+            col.pad_to(rows);
             match (&mut col.data, v) {
                 (ColumnData::Float(b), FieldValue::Float(x)) => b.append_value(*x),
                 (ColumnData::Integer(b), FieldValue::Integer(x)) => b.append_value(*x),
                 (ColumnData::UInteger(b), FieldValue::UInteger(x)) => b.append_value(*x),
                 (ColumnData::String(b), FieldValue::String(s)) => b.append_value(s.unescaped()),
                 (ColumnData::Boolean(b), FieldValue::Boolean(x)) => b.append_value(*x),
-                // `check` compared every column's type with the line's value first.
-                (data, _) => {
-                    let expected = data.kind_name();
-                    return Err(self.mismatch(&k.unescaped(), expected, field_type_of(v).as_str()));
-                }
+                // The layout check or `check` compared every column's type with the value, so
+                // this arm is never taken; appending a null keeps the row aligned regardless.
+                (data, _) => data.append_nulls(1),
             }
             col.len += 1;
         }

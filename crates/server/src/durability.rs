@@ -115,10 +115,6 @@ impl Durability {
             segment_max_bytes: args.wal_segment_size,
             skip_corrupt: args.wal_skip_corrupt,
         })?;
-        let first_unpersisted = recovery
-            .segments
-            .first()
-            .map_or(wal.current_segment(), |s| s.id);
         let config = PersistConfig {
             block: args.parquet_block,
             interval: args.persist_interval,
@@ -135,7 +131,6 @@ impl Durability {
             }),
             Arc::new(move |segment| dropper.drop_all_through(segment)),
             config,
-            first_unpersisted,
         );
         let writer = Writer {
             catalog,

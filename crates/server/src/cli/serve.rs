@@ -135,10 +135,11 @@ async fn serve(args: Args) -> Result<(), ServeError> {
             source,
         })?;
     let local = listener.local_addr().map_err(ServeError::Serve)?;
+    let shutdown = shutdown();
     // Tests and scripts read this line to learn the port when binding port 0.
     println!("linewise listening on http://{local}");
     let served = axum::serve(listener, http::router(state))
-        .with_graceful_shutdown(shutdown())
+        .with_graceful_shutdown(shutdown)
         .await
         .map_err(ServeError::Serve);
     // No request is in flight any more: persist what is buffered, or leave it to WAL replay.
@@ -146,22 +147,34 @@ async fn serve(args: Args) -> Result<(), ServeError> {
     served
 }
 
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
+/// Resolves on SIGTERM or Ctrl-C. The handlers are registered when this is called (before the
+/// listening line is printed), so a signal sent right after start-up is not lost.
+#[cfg(unix)]
+fn shutdown() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{signal, Signal, SignalKind};
+    async fn recv(s: Option<Signal>) {
+        match s {
+            Some(mut s) => {
+                s.recv().await;
+            }
+            None => std::future::pending().await,
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
     }
-    tracing::info!("shutting down");
+    let term = recv(signal(SignalKind::terminate()).ok());
+    let int = recv(signal(SignalKind::interrupt()).ok());
+    async move {
+        tokio::select! {
+            () = term => {},
+            () = int => {},
+        }
+        tracing::info!("shutting down");
+    }
+}
+
+#[cfg(not(unix))]
+fn shutdown() -> impl std::future::Future<Output = ()> {
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    }
 }

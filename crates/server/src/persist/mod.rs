@@ -8,8 +8,8 @@
 //! instead of duplicating rows. Only when every file of the segment is written does it tell the
 //! buffer to drop that segment's rows (`on_persisted`) and delete the segment.
 //!
-//! Segments are persisted in order, so "segment ids ≤ W are persisted" is one watermark `W`, which
-//! [`PersistHandle::flush`] waits on at shutdown. A failing store is retried with backoff; while it
+//! Segments are persisted in order; [`PersistHandle::flush`] (at shutdown) seals the current one and
+//! waits until no older segment file is left. A failing store is retried with backoff; while it
 //! fails, unpersisted WAL bytes grow until [`PersistHandle::admit`] turns writes away with 503.
 pub mod encode;
 pub mod store;
@@ -22,7 +22,7 @@ use object_store::path::Path as ObjPath;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 pub use store::{Store, StoreArgs, StoreError};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 /// Prefix of the Parquet files in the object store.
 pub const PARQUET_PREFIX: &str = "parquet";
@@ -110,8 +110,6 @@ pub enum FlushError {
 }
 
 struct Shared {
-    /// Every segment with an id ≤ this is persisted.
-    persisted: watch::Sender<u64>,
     error: Mutex<Option<String>>,
     files_written: std::sync::atomic::AtomicU64,
 }
@@ -156,19 +154,22 @@ impl PersistHandle {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Seals the current WAL segment and waits until every segment so far is persisted.
+    /// Seals the current WAL segment and waits until every segment before the new one is persisted
+    /// (and deleted).
     pub async fn flush(&self, timeout: Duration) -> Result<(), FlushError> {
         self.wal.rotate()?;
-        let target = self.wal.current_segment() - 1;
-        let mut rx = self.shared.persisted.subscribe();
-        let waited = tokio::time::timeout(timeout, rx.wait_for(|w| *w >= target)).await;
-        match waited.map(|r| r.is_ok()) {
-            Ok(_) => Ok(()),
-            Err(_) => Err(FlushError::Timeout {
-                timeout,
-                cause: self.error(),
-            }),
+        let target = self.wal.current_segment();
+        let deadline = Instant::now() + timeout;
+        while self.wal.oldest_segment().is_some_and(|o| o < target) {
+            if Instant::now() >= deadline {
+                return Err(FlushError::Timeout {
+                    timeout,
+                    cause: self.error(),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        Ok(())
     }
 }
 
@@ -183,18 +184,15 @@ pub struct Persister {
 }
 
 impl Persister {
-    /// `first_unpersisted` is the id of the oldest segment still in the WAL (the watermark starts
-    /// just below it); `on_persisted(id)` is called once segment `id` is in the store.
+    /// `on_persisted(id)` is called once segment `id` is in the store.
     pub fn new(
         store: Store,
         wal: Wal,
         decoder: Arc<dyn SegmentDecoder>,
         on_persisted: Arc<dyn Fn(u64) + Send + Sync>,
         config: PersistConfig,
-        first_unpersisted: u64,
     ) -> (Persister, PersistHandle) {
         let shared = Arc::new(Shared {
-            persisted: watch::Sender::new(first_unpersisted.saturating_sub(1)),
             error: Mutex::new(None),
             files_written: Default::default(),
         });
@@ -241,7 +239,6 @@ impl Persister {
                     }
                 }
             }
-            self.shared.persisted.send_replace(segment.id);
         }
         rotator.abort();
     }

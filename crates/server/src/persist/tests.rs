@@ -178,7 +178,7 @@ struct Harness {
 }
 
 fn start(dir: &std::path::Path, store: Store, config: PersistConfig) -> Harness {
-    let (wal, recovery, sealed) = Wal::open(WalConfig {
+    let (wal, _, sealed) = Wal::open(WalConfig {
         dir: dir.join("wal"),
         flush_interval: Duration::from_millis(5),
         segment_max_bytes: 1 << 20,
@@ -187,17 +187,12 @@ fn start(dir: &std::path::Path, store: Store, config: PersistConfig) -> Harness 
     .unwrap();
     let dropped = Arc::new(Mutex::new(Vec::new()));
     let d = dropped.clone();
-    let first = recovery
-        .segments
-        .first()
-        .map_or(wal.current_segment(), |s| s.id);
     let (persister, handle) = Persister::new(
         store,
         wal.clone(),
         Arc::new(CsvDecoder),
         Arc::new(move |id| d.lock().unwrap().push(id)),
         config,
-        first,
     );
     let task = tokio::spawn(persister.run(sealed));
     Harness {

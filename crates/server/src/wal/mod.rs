@@ -148,6 +148,7 @@ impl Wal {
         };
         let mut last_seq = 0;
         let mut unpersisted = 0;
+        let mut empty = Vec::new();
         let last_id = listed.last().map(|(id, _)| *id);
         for (id, path) in &listed {
             let opts = segment::ReadOptions {
@@ -176,7 +177,7 @@ impl Wal {
                 last_seq = r.seq;
             }
             if contents.records.is_empty() {
-                remove_file_synced(&config.dir, path).map_err(OpenError::Create)?;
+                empty.push(path.clone());
                 continue;
             }
             unpersisted += contents.len;
@@ -190,6 +191,11 @@ impl Wal {
         let first_segment = last_id.map_or(1, |id| id + 1);
         let health = Arc::new(writer::Health::default());
         health.unpersisted.store(unpersisted, Ordering::Relaxed);
+        health
+            .live
+            .lock()
+            .expect("live lock")
+            .extend(recovery.segments.iter().map(|s| s.id));
         let (tx, rx) = mpsc::channel();
         let w = writer::Writer::create(
             config.dir.clone(),
@@ -199,6 +205,11 @@ impl Wal {
             health.clone(),
         )
         .map_err(OpenError::Create)?;
+        // Empty segments go only once the new one exists: segment ids must never be reused (Parquet
+        // files are named after them), and the newest file on disk is what the next id follows.
+        for path in empty {
+            remove_file_synced(&config.dir, &path).map_err(OpenError::Create)?;
+        }
         let thread = std::thread::Builder::new()
             .name("wal-writer".into())
             .spawn(move || w.run(rx))
@@ -282,9 +293,26 @@ impl Wal {
         self.inner.assign.lock().expect("wal assign lock").segment
     }
 
+    /// The oldest segment file still on disk (not yet persisted, or the current one).
+    pub fn oldest_segment(&self) -> Option<u64> {
+        self.inner
+            .health
+            .live
+            .lock()
+            .expect("live lock")
+            .first()
+            .copied()
+    }
+
     /// Deletes a sealed segment whose records are all persisted.
     pub fn remove_segment(&self, segment: &SealedSegment) -> io::Result<()> {
         remove_file_synced(&self.inner.dir, &segment.path)?;
+        self.inner
+            .health
+            .live
+            .lock()
+            .expect("live lock")
+            .remove(&segment.id);
         self.inner
             .health
             .unpersisted

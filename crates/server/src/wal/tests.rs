@@ -225,3 +225,19 @@ async fn full_disk_fails_writes_then_recovers() {
         ]
     );
 }
+
+#[tokio::test]
+async fn segment_ids_are_never_reused_after_everything_is_persisted() {
+    let dir = tempfile::tempdir().unwrap();
+    let (wal, _, mut sealed) = Wal::open(config(dir.path())).unwrap();
+    try_append(&wal, b"a", true).await.unwrap();
+    wal.rotate().unwrap();
+    let s = sealed.recv().await.unwrap();
+    wal.remove_segment(&s).unwrap();
+    wal.shutdown().await.unwrap();
+    // Only the empty current segment is left; the next run must still count upwards from it.
+    let (wal, rec, _) = Wal::open(config(dir.path())).unwrap();
+    assert!(rec.segments.is_empty());
+    assert!(wal.current_segment() > s.id + 1);
+    assert_eq!(segment::list_segments(dir.path()).unwrap().len(), 1);
+}

@@ -46,6 +46,8 @@ pub(super) struct Health {
     pub(super) unpersisted: AtomicU64,
     /// Number of data syncs done: appends divided by this is the group-commit factor.
     pub(super) syncs: AtomicU64,
+    /// Ids of the segment files on disk (sealed or current).
+    pub(super) live: Mutex<std::collections::BTreeSet<u64>>,
 }
 
 impl Health {
@@ -140,6 +142,7 @@ impl Writer {
         File::open(&self.dir)?.sync_all()?;
         if resume.is_none() {
             self.health.unpersisted.fetch_add(len, Ordering::Relaxed);
+            self.health.live.lock().expect("live lock").insert(id);
         }
         self.open = Some(Open {
             id,

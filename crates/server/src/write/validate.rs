@@ -30,6 +30,8 @@ struct Staged<'a> {
     /// Data columns (tags + fields) each table will have.
     column_counts: HashMap<String, usize>,
     changes: SchemaChanges,
+    /// Table and raw keys of the last line found fully known: the next line usually repeats them.
+    last_known: (String, Vec<String>),
 }
 
 impl<'a> Staged<'a> {
@@ -85,6 +87,29 @@ impl<'a> Staged<'a> {
 
     /// Stages the new table/columns of an accepted line, or names the limit it would pass.
     fn stage(&mut self, table: &str, line: &Line<'_>) -> Result<(), String> {
+        let (last_table, last_keys) = &self.last_known;
+        let keys = line
+            .tags
+            .iter()
+            .map(|(k, _)| k)
+            .chain(line.fields.iter().map(|(k, _)| k));
+        if last_table == table
+            && last_keys.len() == line.tags.len() + line.fields.len()
+            && keys.zip(last_keys).all(|(k, last)| k.raw == last)
+        {
+            return Ok(());
+        }
+        self.stage_new(table, line)?;
+        let keys = line
+            .tags
+            .iter()
+            .map(|(k, _)| k)
+            .chain(line.fields.iter().map(|(k, _)| k));
+        self.last_known = (table.to_string(), keys.map(|k| k.raw.to_string()).collect());
+        Ok(())
+    }
+
+    fn stage_new(&mut self, table: &str, line: &Line<'_>) -> Result<(), String> {
         if self.all_known(table, line) {
             return Ok(());
         }
@@ -158,6 +183,7 @@ pub(super) fn validate(
             create_database: !snapshot.databases.contains_key(req.db),
             columns: Vec::new(),
         },
+        last_known: (String::new(), Vec::new()),
     };
     let mut validator = BatchValidator::new(req.precision, Some(known));
     let default_time = req.precision.default_time(now_ns);
@@ -176,7 +202,6 @@ pub(super) fn validate(
                 limit: false,
             },
             Ok(()) => {
-                let line = &line;
                 let table = line.measurement.unescaped();
                 let checked = validator.check(&line, default_time).map_err(|d| {
                     let conflict = matches!(

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Acknowledged-write latency and throughput (not part of CI): wrk posts gen_lp.py `cpu` batches to
+# `linewise serve` with no_sync=false (answer after fdatasync, group commit) and no_sync=true (answer
+# after buffering), and in the same run to InfluxDB 1.6 (Debian's `influxdb`, whose WAL also fsyncs
+# before answering), on the same disk and loopback.
+# Two shapes: 1-line writes on 1 connection (latency of one durable write) and 1,000-line batches on
+# 16 connections (concurrent writers: throughput and ack latency). Prints lines/s, p50/p99 per run.
+#
+#   GEN_LP=path/to/gen_lp.py scripts/bench/durability.sh        # DURATION=10s
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+GEN_LP=${GEN_LP:?set GEN_LP to the path of the data generator gen_lp.py}
+DURATION=${DURATION:-10s}
+BATCHES=20
+LW_PORT=${LW_PORT:-18181}
+INFLUX_PORT=${INFLUX_PORT:-18086}
+
+command -v wrk >/dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; exit 2; }
+
+work=$(mktemp -d -p "${BENCH_DIR:-$PWD/target}")
+server_pid=
+stop_server() {
+    if [ -n "$server_pid" ]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=
+    fi
+}
+trap 'stop_server; rm -rf "$work"' EXIT
+
+cargo build --release -q -p linewise-server --bin linewise
+python3 "$GEN_LP" --schema cpu --hosts 100 --lines $((1000 * BATCHES)) > "$work/cpu.lp"
+mkdir -p "$work/b1" "$work/b1000"
+split -l 1000 -d -a 2 "$work/cpu.lp" "$work/b1000/batch-"
+head -n "$BATCHES" "$work/cpu.lp" | split -l 1 -d -a 2 - "$work/b1/batch-"
+
+wait_http() {
+    for _ in $(seq 100); do
+        curl -fs -o /dev/null "$1" && return 0
+        sleep 0.1
+    done
+    echo "server at $1 did not come up" >&2
+    exit 1
+}
+
+start_linewise() {
+    rm -rf "$work/lw"
+    target/release/linewise serve --http-bind "127.0.0.1:$LW_PORT" --data-dir "$work/lw" \
+        --ui-dir "$work/none" >/dev/null 2>"$work/lw.log" &
+    server_pid=$!
+    wait_http "http://127.0.0.1:$LW_PORT/ping"
+}
+
+start_influxdb() {
+    rm -rf "$work/influx"
+    mkdir -p "$work/influx"
+    cat > "$work/influx/influxdb.conf" <<CONF
+reporting-disabled = true
+bind-address = "127.0.0.1:$((INFLUX_PORT + 1))"
+[meta]
+  dir = "$work/influx/meta"
+[data]
+  dir = "$work/influx/data"
+  wal-dir = "$work/influx/wal"
+  wal-fsync-delay = "0s"
+  query-log-enabled = false
+[http]
+  bind-address = "127.0.0.1:$INFLUX_PORT"
+  log-enabled = false
+[logging]
+  level = "error"
+CONF
+    influxd -config "$work/influx/influxdb.conf" >/dev/null 2>"$work/influx.log" &
+    server_pid=$!
+    wait_http "http://127.0.0.1:$INFLUX_PORT/ping"
+    curl -fs -XPOST "http://127.0.0.1:$INFLUX_PORT/query" --data-urlencode "q=CREATE DATABASE bench" >/dev/null
+}
+
+run() { # name conns lines-per-batch
+    local name=$1 conns=$2 lines=$3 url
+    case $name in
+        influxdb-1.6) start_influxdb; url="http://127.0.0.1:$INFLUX_PORT/write?db=bench&precision=ns" ;;
+        linewise-sync) start_linewise; url="http://127.0.0.1:$LW_PORT/api/v3/write_lp?db=bench" ;;
+        linewise-no_sync) start_linewise; url="http://127.0.0.1:$LW_PORT/api/v3/write_lp?db=bench&no_sync=true" ;;
+    esac
+    local threads=$(( conns < 2 ? conns : 2 ))
+    out=$(wrk -t "$threads" -c "$conns" -d "$DURATION" --timeout 30s -s scripts/bench/post-batches.lua \
+        "$url" -- "$work/b$lines" "$BATCHES" | grep '^RESULT')
+    stop_server
+    eval "${out#RESULT }"
+    printf '%-17s %5d %6d %12.0f %9s %9s %7d\n' "$name" "$conns" "$lines" \
+        "$(echo "($requests - $non2xx) * $lines / $duration_s" | bc -l)" "$p50_ms" "$p99_ms" "$((non2xx + sockerr))"
+}
+
+printf '%-17s %5s %6s %12s %9s %9s %7s\n' server conns lines lines/s p50_ms p99_ms errors
+for shape in "1 1" "16 1000"; do
+    set -- $shape
+    for server in linewise-sync linewise-no_sync influxdb-1.6; do
+        if [ "$server" = influxdb-1.6 ] && ! command -v influxd >/dev/null; then continue; fi
+        run "$server" "$1" "$2"
+    done
+done
