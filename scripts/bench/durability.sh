@@ -13,8 +13,8 @@ cd "$(dirname "$0")/../.."
 GEN_LP=${GEN_LP:?set GEN_LP to the path of the data generator gen_lp.py}
 DURATION=${DURATION:-10s}
 BATCHES=20
-LW_PORT=${LW_PORT:-18181}
-INFLUX_PORT=${INFLUX_PORT:-18086}
+LW_PORT=${LW_PORT:-18391}
+INFLUX_PORT=${INFLUX_PORT:-18396}
 
 command -v wrk >/dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; exit 2; }
 
@@ -35,8 +35,9 @@ mkdir -p "$work/b1" "$work/b1000"
 split -l 1000 -d -a 2 "$work/cpu.lp" "$work/b1000/batch-"
 head -n "$BATCHES" "$work/cpu.lp" | split -l 1 -d -a 2 - "$work/b1/batch-"
 
-wait_http() {
+wait_http() { # url: until it answers, and fail if our server died (port taken by another process)
     for _ in $(seq 100); do
+        kill -0 "$server_pid" 2>/dev/null || { echo "server exited, see $work/*.log" >&2; exit 1; }
         curl -fs -o /dev/null "$1" && return 0
         sleep 0.1
     done
@@ -87,6 +88,7 @@ run() { # name conns lines-per-batch
     local threads=$(( conns < 2 ? conns : 2 ))
     out=$(wrk -t "$threads" -c "$conns" -d "$DURATION" --timeout 30s -s scripts/bench/post-batches.lua \
         "$url" -- "$work/b$lines" "$BATCHES" | grep '^RESULT')
+    [ "$name" = influxdb-1.6 ] || curl -s -XPOST "$url" --data-binary @"$work/b$lines/batch-00" >&2
     stop_server
     eval "${out#RESULT }"
     printf '%-17s %5d %6d %12.0f %9s %9s %7d\n' "$name" "$conns" "$lines" \
@@ -94,7 +96,7 @@ run() { # name conns lines-per-batch
 }
 
 printf '%-17s %5s %6s %12s %9s %9s %7s\n' server conns lines lines/s p50_ms p99_ms errors
-for shape in "1 1" "16 1000"; do
+for shape in ${SHAPES:-"1 1" "16 1000"}; do
     set -- $shape
     for server in linewise-sync linewise-no_sync influxdb-1.6; do
         if [ "$server" = influxdb-1.6 ] && ! command -v influxd >/dev/null; then continue; fi
