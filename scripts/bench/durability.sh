@@ -3,8 +3,9 @@
 # `linewise serve` with no_sync=false (answer after fdatasync, group commit) and no_sync=true (answer
 # after buffering), and in the same run to InfluxDB 1.6 (Debian's `influxdb`, whose WAL also fsyncs
 # before answering), on the same disk and loopback.
-# Two shapes: 1-line writes on 1 connection (latency of one durable write) and 1,000-line batches on
-# 16 connections (concurrent writers: throughput and ack latency). Prints lines/s, p50/p99 per run.
+# Shapes (CONNSxLINES): 1-line writes on 1 connection (latency of one durable write), and 100- and
+# 1,000-line batches on 16 connections (concurrent writers: throughput and ack latency).
+# Prints lines/s, p50/p99 per run.
 #
 #   GEN_LP=path/to/gen_lp.py scripts/bench/durability.sh        # DURATION=10s
 set -euo pipefail
@@ -13,8 +14,8 @@ cd "$(dirname "$0")/../.."
 GEN_LP=${GEN_LP:?set GEN_LP to the path of the data generator gen_lp.py}
 DURATION=${DURATION:-10s}
 BATCHES=20
-LW_PORT=${LW_PORT:-18181}
-INFLUX_PORT=${INFLUX_PORT:-18086}
+LW_PORT=${LW_PORT:-18391}
+INFLUX_PORT=${INFLUX_PORT:-18396}
 
 command -v wrk >/dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; exit 2; }
 
@@ -31,12 +32,14 @@ trap 'stop_server; rm -rf "$work"' EXIT
 
 cargo build --release -q -p linewise-server --bin linewise
 python3 "$GEN_LP" --schema cpu --hosts 100 --lines $((1000 * BATCHES)) > "$work/cpu.lp"
-mkdir -p "$work/b1" "$work/b1000"
+mkdir -p "$work/b1" "$work/b100" "$work/b1000"
 split -l 1000 -d -a 2 "$work/cpu.lp" "$work/b1000/batch-"
+head -n $((100 * BATCHES)) "$work/cpu.lp" | split -l 100 -d -a 2 - "$work/b100/batch-"
 head -n "$BATCHES" "$work/cpu.lp" | split -l 1 -d -a 2 - "$work/b1/batch-"
 
-wait_http() {
+wait_http() { # url: until it answers, and fail if our server died (port taken by another process)
     for _ in $(seq 100); do
+        kill -0 "$server_pid" 2>/dev/null || { echo "server exited, see $work/*.log" >&2; exit 1; }
         curl -fs -o /dev/null "$1" && return 0
         sleep 0.1
     done
@@ -87,6 +90,7 @@ run() { # name conns lines-per-batch
     local threads=$(( conns < 2 ? conns : 2 ))
     out=$(wrk -t "$threads" -c "$conns" -d "$DURATION" --timeout 30s -s scripts/bench/post-batches.lua \
         "$url" -- "$work/b$lines" "$BATCHES" | grep '^RESULT')
+    [ "$name" = influxdb-1.6 ] || curl -s -XPOST "$url" --data-binary @"$work/b$lines/batch-00" >&2
     stop_server
     eval "${out#RESULT }"
     printf '%-17s %5d %6d %12.0f %9s %9s %7d\n' "$name" "$conns" "$lines" \
@@ -94,8 +98,8 @@ run() { # name conns lines-per-batch
 }
 
 printf '%-17s %5s %6s %12s %9s %9s %7s\n' server conns lines lines/s p50_ms p99_ms errors
-for shape in "1 1" "16 1000"; do
-    set -- $shape
+for shape in ${SHAPES:-1x1 16x100 16x1000}; do
+    set -- ${shape/x/ }
     for server in linewise-sync linewise-no_sync influxdb-1.6; do
         if [ "$server" = influxdb-1.6 ] && ! command -v influxd >/dev/null; then continue; fi
         run "$server" "$1" "$2"

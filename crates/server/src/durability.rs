@@ -93,6 +93,7 @@ pub struct Durability {
     wal: Wal,
     persist: PersistHandle,
     task: tokio::task::JoinHandle<()>,
+    relief: tokio::task::JoinHandle<()>,
     shutdown_timeout: Duration,
 }
 
@@ -164,12 +165,18 @@ impl Durability {
         );
         // Only now: a segment persisted before its rows were replayed would leave them buffered.
         let task = tokio::spawn(persister.run(sealed));
+        let relief = tokio::spawn(relieve_pressure(
+            wal.clone(),
+            writer.buffer.clone(),
+            usize::try_from(max_unpersisted / 2).unwrap_or(usize::MAX),
+        ));
         Ok((
             Durability {
                 object_store,
                 wal,
                 persist,
                 task,
+                relief,
                 shutdown_timeout: args.shutdown_timeout,
             },
             writer,
@@ -194,8 +201,22 @@ impl Durability {
             Err(e) => tracing::warn!("{e}"),
         }
         self.task.abort();
+        self.relief.abort();
         if let Err(e) = self.wal.shutdown().await {
             tracing::error!("closing the WAL: {e}");
+        }
+    }
+}
+
+/// Seals the current WAL segment (so it is persisted and its rows leave the buffer) whenever the
+/// buffer's Arrow memory passes `limit`: many small writes cost more buffer memory than WAL bytes.
+async fn relieve_pressure(wal: Wal, buffer: Arc<Buffer>, limit: usize) {
+    loop {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if buffer.bytes() > limit {
+            if let Err(e) = wal.rotate() {
+                tracing::error!("sealing WAL segment under memory pressure: {e}");
+            }
         }
     }
 }
