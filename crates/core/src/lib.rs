@@ -7,6 +7,8 @@ pub mod parse;
 pub mod precision;
 pub mod types;
 pub mod validate;
+#[cfg(feature = "wasm")]
+mod wasm;
 pub mod write;
 
 pub use diagnostic::{Diagnostic, ErrorKind};
