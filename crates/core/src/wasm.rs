@@ -5,7 +5,6 @@ mod encode;
 mod engine;
 mod format;
 mod schema;
-mod split;
 
 use alloc::boxed::Box;
 use alloc::string::String;
