@@ -19,7 +19,7 @@ if (!file) {
   process.exit(2);
 }
 const rounds = Number(roundsArg);
-const { validate, Validator } = createRequire(import.meta.url)(join(here, '..', 'dist', 'node', 'index.cjs'));
+const { validate, Validator } = createRequire(import.meta.url)(join(here, '..', 'dist', 'index.cjs'));
 
 const native = join(here, 'native');
 execFileSync('cargo', ['build', '--release', '--quiet', '--manifest-path', join(native, 'Cargo.toml')], { stdio: 'inherit' });

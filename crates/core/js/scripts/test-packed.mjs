@@ -17,7 +17,7 @@ let status = 0;
 try {
   const [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', scratch], pkg));
   const tarball = join(scratch, packed.filename);
-  const wasm = readFileSync(join(pkg, 'dist', 'node', 'linewise_core_bg.wasm'));
+  const wasm = readFileSync(join(pkg, 'dist', 'linewise_core_bg.wasm'));
   console.log(
     `tarball ${packed.filename}: ${statSync(tarball).size} bytes (${packed.unpackedSize} unpacked, ${packed.entryCount} files); ` +
       `.wasm ${wasm.length} bytes, ${gzipSync(wasm, { level: 9 }).length} gzipped`,
