@@ -16,14 +16,48 @@ export interface Options {
   maxErrors?: number;
 }
 
+/** What went wrong: a stable snake_case identifier (`errorKinds()` lists them). */
+export type ErrorKind =
+  | 'invalid_utf8'
+  | 'missing_measurement'
+  | 'unexpected_tab'
+  | 'trailing_backslash'
+  | 'missing_tag_key'
+  | 'missing_tag_equals'
+  | 'missing_tag_value'
+  | 'missing_field_set'
+  | 'missing_field_key'
+  | 'missing_field_equals'
+  | 'missing_field_value'
+  | 'trailing_comma'
+  | 'invalid_field_value'
+  | 'invalid_float'
+  | 'invalid_integer'
+  | 'integer_overflow'
+  | 'invalid_unsigned'
+  | 'unsigned_overflow'
+  | 'invalid_boolean'
+  | 'unterminated_string'
+  | 'expected_separator'
+  | 'string_too_long'
+  | 'name_too_long'
+  | 'invalid_timestamp'
+  | 'timestamp_overflow'
+  | 'timestamp_out_of_range'
+  | 'trailing_content'
+  | 'type_conflict'
+  | 'column_kind_conflict'
+  | 'duplicate_tag'
+  | 'duplicate_field'
+  | 'reserved_column';
+
 /** One problem on one line. Columns are 1-based and count Unicode code points; `endColumn` is exclusive. */
 export interface LineError {
   /** 1-based physical line of the problem (blank and comment lines count). */
   line: number;
   column: number;
   endColumn: number;
-  /** Stable snake_case identifier, e.g. `missing_field_set`, `type_conflict`. */
-  kind: string;
+  kind: ErrorKind;
   /** What was expected and where. */
   message: string;
   /** 1-based physical line where the record holding the problem starts (differs for multi-line strings). */
@@ -113,6 +147,9 @@ export class Validator {
   /** Ends the input; returns what `validate` returns for the whole input. */
   finish(): ValidationResult;
 }
+
+/** Every `ErrorKind`, in the core's order. */
+export function errorKinds(): ErrorKind[];
 
 /** Validates a stream (a Node Readable, a web ReadableStream, any async iterable of chunks). */
 export function validateStream(

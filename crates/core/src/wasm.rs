@@ -13,7 +13,7 @@ use core::mem::{self, ManuallyDrop};
 
 use wasm_bindgen::prelude::*;
 
-use crate::{KnownSchema, Precision};
+use crate::{ErrorKind, KnownSchema, Precision};
 use encode::Encoded;
 use engine::{Collect, Engine};
 use schema::Schema;
@@ -199,4 +199,97 @@ pub fn format_point(
     flat.into_point()
         .and_then(|point| format::format_point(&point))
         .map_err(|e| JsError::new(&e))
+}
+
+/// Every error kind's identifier (`errorKinds()` in JS), so callers can list or filter them.
+#[wasm_bindgen(js_name = errorKinds)]
+pub fn error_kinds() -> Vec<String> {
+    ALL_KINDS.iter().map(|k| String::from(k.as_str())).collect()
+}
+
+/// The core's error kinds in declaration order; the test below fails to compile when one is added.
+const ALL_KINDS: [ErrorKind; 32] = [
+    ErrorKind::InvalidUtf8,
+    ErrorKind::MissingMeasurement,
+    ErrorKind::UnexpectedTab,
+    ErrorKind::TrailingBackslash,
+    ErrorKind::MissingTagKey,
+    ErrorKind::MissingTagEquals,
+    ErrorKind::MissingTagValue,
+    ErrorKind::MissingFieldSet,
+    ErrorKind::MissingFieldKey,
+    ErrorKind::MissingFieldEquals,
+    ErrorKind::MissingFieldValue,
+    ErrorKind::TrailingComma,
+    ErrorKind::InvalidFieldValue,
+    ErrorKind::InvalidFloat,
+    ErrorKind::InvalidInteger,
+    ErrorKind::IntegerOverflow,
+    ErrorKind::InvalidUnsigned,
+    ErrorKind::UnsignedOverflow,
+    ErrorKind::InvalidBoolean,
+    ErrorKind::UnterminatedString,
+    ErrorKind::ExpectedSeparator,
+    ErrorKind::StringTooLong,
+    ErrorKind::NameTooLong,
+    ErrorKind::InvalidTimestamp,
+    ErrorKind::TimestampOverflow,
+    ErrorKind::TimestampOutOfRange,
+    ErrorKind::TrailingContent,
+    ErrorKind::TypeConflict,
+    ErrorKind::ColumnKindConflict,
+    ErrorKind::DuplicateTag,
+    ErrorKind::DuplicateField,
+    ErrorKind::ReservedColumn,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Position of `kind` in the declaration; exhaustive, so a new kind must be added here and to
+    /// `ALL_KINDS`.
+    fn rank(kind: ErrorKind) -> usize {
+        match kind {
+            ErrorKind::InvalidUtf8 => 0,
+            ErrorKind::MissingMeasurement => 1,
+            ErrorKind::UnexpectedTab => 2,
+            ErrorKind::TrailingBackslash => 3,
+            ErrorKind::MissingTagKey => 4,
+            ErrorKind::MissingTagEquals => 5,
+            ErrorKind::MissingTagValue => 6,
+            ErrorKind::MissingFieldSet => 7,
+            ErrorKind::MissingFieldKey => 8,
+            ErrorKind::MissingFieldEquals => 9,
+            ErrorKind::MissingFieldValue => 10,
+            ErrorKind::TrailingComma => 11,
+            ErrorKind::InvalidFieldValue => 12,
+            ErrorKind::InvalidFloat => 13,
+            ErrorKind::InvalidInteger => 14,
+            ErrorKind::IntegerOverflow => 15,
+            ErrorKind::InvalidUnsigned => 16,
+            ErrorKind::UnsignedOverflow => 17,
+            ErrorKind::InvalidBoolean => 18,
+            ErrorKind::UnterminatedString => 19,
+            ErrorKind::ExpectedSeparator => 20,
+            ErrorKind::StringTooLong => 21,
+            ErrorKind::NameTooLong => 22,
+            ErrorKind::InvalidTimestamp => 23,
+            ErrorKind::TimestampOverflow => 24,
+            ErrorKind::TimestampOutOfRange => 25,
+            ErrorKind::TrailingContent => 26,
+            ErrorKind::TypeConflict => 27,
+            ErrorKind::ColumnKindConflict => 28,
+            ErrorKind::DuplicateTag => 29,
+            ErrorKind::DuplicateField => 30,
+            ErrorKind::ReservedColumn => 31,
+        }
+    }
+
+    #[test]
+    fn all_kinds_are_listed_once_in_order() {
+        for (i, kind) in ALL_KINDS.iter().enumerate() {
+            assert_eq!(rank(*kind), i, "{kind:?}");
+        }
+    }
 }

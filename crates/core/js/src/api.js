@@ -422,5 +422,11 @@ function createApi(glue, assertReady) {
     }
   }
 
-  return { validate, parse, format, Point, Validator, validateStream };
+  /** The identifiers `LineError.kind` can take. */
+  function errorKinds() {
+    assertReady();
+    return glue.errorKinds();
+  }
+
+  return { validate, parse, format, Point, Validator, validateStream, errorKinds };
 }

@@ -6,7 +6,7 @@ const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { Readable } = require('node:stream');
 const linewise = require('linewise');
-const { validate, parse, format, Point, Validator, validateStream } = linewise;
+const { validate, parse, format, Point, Validator, validateStream, errorKinds } = linewise;
 
 const data = (name) => readFileSync(join(__dirname, 'data', name));
 const home = data('home-48.lp').toString('utf8');
@@ -63,6 +63,64 @@ test('every line broken on purpose gets an error on that line, and only those', 
     assert.ok(error.message.length > 10, error.message);
   }
   assert.equal(result.points, 400 - mixedBadLog.length);
+});
+
+// One input per error kind the core reports: [input, options, line, column, endColumn].
+const KIND_CASES = {
+  invalid_utf8: [Buffer.from('m f="\xff"', 'latin1'), {}, 1, 6, 7],
+  missing_measurement: [',t=a f=1', {}, 1, 1, 2],
+  unexpected_tab: ['m\tf=1', {}, 1, 2, 3],
+  trailing_backslash: ['m,t=a\\', {}, 1, 6, 7],
+  missing_tag_key: ['m,=a f=1', {}, 1, 3, 4],
+  missing_tag_equals: ['m,t f=1', {}, 1, 4, 5],
+  missing_tag_value: ['m,t= f=1', {}, 1, 5, 6],
+  missing_field_set: ['m,t=a', {}, 1, 6, 7],
+  missing_field_key: ['m =1', {}, 1, 3, 4],
+  missing_field_equals: ['m f 1', {}, 1, 4, 5],
+  missing_field_value: ['m f=', {}, 1, 5, 6],
+  trailing_comma: ['m f=1,', {}, 1, 6, 7],
+  invalid_field_value: ['m f=abc', {}, 1, 5, 8],
+  invalid_float: ['m f=1.', {}, 1, 5, 7],
+  invalid_integer: ['m f=1.5i', {}, 1, 5, 9],
+  integer_overflow: ['m f=9223372036854775808i', {}, 1, 5, 25],
+  invalid_unsigned: ['m f=-1u', {}, 1, 5, 8],
+  unsigned_overflow: ['m f=18446744073709551616u', {}, 1, 5, 26],
+  invalid_boolean: ['m f=tRUE', {}, 1, 5, 9],
+  unterminated_string: ['m f="abc', {}, 1, 5, 6],
+  expected_separator: ['m f="a"b', {}, 1, 8, 9],
+  string_too_long: [`m f="${'a'.repeat(2 ** 20 + 1)}"`, {}, 1, 5, 6],
+  name_too_long: [`m${'a'.repeat(2 ** 20)} f=1`, {}, 1, 1, 2 ** 20 + 2],
+  invalid_timestamp: ['m f=1 12x', {}, 1, 7, 10],
+  timestamp_overflow: ['m f=1 9223372036854775808', {}, 1, 7, 26],
+  timestamp_out_of_range: ['m f=1 9223372036854775', { precision: 's' }, 1, 7, 23],
+  trailing_content: ['m f=1 1 2', {}, 1, 9, 10],
+  type_conflict: ['m f=1\nm f="a"', {}, 2, 3, 4],
+  column_kind_conflict: ['m,t=a f=1\nm t=1', {}, 2, 3, 4],
+  duplicate_tag: ['m,t=a,t=b f=1', {}, 1, 7, 8],
+  duplicate_field: ['m f=1,f=2', {}, 1, 7, 8],
+  reserved_column: ['m time=1', {}, 1, 3, 7],
+};
+
+test('every error kind the core reports, with its position', () => {
+  assert.deepEqual(Object.keys(KIND_CASES).sort(), [...errorKinds()].sort(), 'one case per kind');
+  for (const [kind, [input, options, line, column, endColumn]] of Object.entries(KIND_CASES)) {
+    const result = validate(input, options);
+    assert.equal(result.errorCount, 1, kind);
+    const [error] = result.errors;
+    assert.deepEqual(
+      { kind: error.kind, line: error.line, column: error.column, endColumn: error.endColumn },
+      { kind, line, column, endColumn },
+      `${kind}: ${error.message}`,
+    );
+    assert.ok(error.message.length > 20, error.message);
+    // The same input split into 3-byte chunks reports the same error.
+    const validator = new Validator(options);
+    const bytes = typeof input === 'string' ? Buffer.from(input) : input;
+    if (bytes.length < 100) {
+      for (let at = 0; at < bytes.length; at += 3) validator.push(bytes.subarray(at, at + 3));
+      assert.deepEqual(validator.finish(), result, `${kind} streamed`);
+    }
+  }
 });
 
 test('maxErrors keeps the first errors and still counts all', () => {
