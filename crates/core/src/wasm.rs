@@ -4,6 +4,8 @@
 mod encode;
 mod engine;
 mod format;
+#[cfg(target_arch = "wasm32")]
+mod memcmp;
 mod schema;
 
 use alloc::boxed::Box;
