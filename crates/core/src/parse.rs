@@ -9,6 +9,7 @@ use core::ops::Range;
 
 use crate::number::{parse_f64, parse_i64, parse_u64, NumError};
 use crate::scan::{is_eol, scan, skip_spaces, KEY, MEAS, TAGV, VALUE};
+use crate::types::TokenKind;
 use crate::{Diagnostic, ErrorKind, FieldValue, Line, Token};
 
 /// Longest measurement, tag key, tag value, field key or string field value accepted, in bytes:
@@ -170,13 +171,15 @@ impl<'a> Lines<'a> {
         Failure::new(ErrorKind::InvalidUtf8, at..at + 1, String::new())
     }
 
-    fn token(&self, s: usize, e: usize, escaped: bool, string: bool) -> Result<Token<'a>, Failure> {
+    fn token(
+        &self,
+        s: usize,
+        e: usize,
+        escaped: bool,
+        kind: TokenKind,
+    ) -> Result<Token<'a>, Failure> {
         match self.text(s, e) {
-            Some(raw) => Ok(Token {
-                raw,
-                escaped,
-                string,
-            }),
+            Some(raw) => Ok(Token { raw, escaped, kind }),
             None => Err(self.utf8_failure()),
         }
     }
@@ -196,8 +199,8 @@ impl<'a> Lines<'a> {
                     kind: ErrorKind::UnterminatedString,
                     span: ml.quote..ml.quote + 1,
                     message: format!(
-                        "expected '\"' to close the string value of field \"{key}\" on this line \
-                         (a string may span lines, but read that way the record is invalid: {})",
+                        "expected '\"' to close the string value of field \"{key}\" before the \
+                         end of the line (read as a string spanning lines, the record is invalid: {})",
                         failure.message
                     ),
                     resume: Some(ml.newline),
@@ -312,7 +315,7 @@ impl<'a> Lines<'a> {
                 ),
             ));
         }
-        line.measurement = self.token(i, m_end, m_escaped, false)?;
+        line.measurement = self.token(i, m_end, m_escaped, TokenKind::Measurement)?;
         let mut k = m_end;
         if b.get(k) == Some(&b',') {
             k = self.parse_tags(k, line)?;
@@ -378,13 +381,13 @@ impl<'a> Lines<'a> {
                     vs..vs + 1,
                     format!(
                         "expected a tag value after \"{}=\", found {}",
-                        show(&b[ks..vs]),
+                        show(&b[ks..ke]),
                         found(b, vs)
                     ),
                 ));
             }
-            let key = self.token(ks, ke, k_escaped, false)?;
-            let value = self.token(vs, ve, v_escaped, false)?;
+            let key = self.token(ks, ke, k_escaped, TokenKind::Name)?;
+            let value = self.token(vs, ve, v_escaped, TokenKind::Name)?;
             line.tags.push((key, value));
             k = ve;
             if b.get(k) != Some(&b',') {
@@ -429,7 +432,7 @@ impl<'a> Lines<'a> {
                     )
                 });
             }
-            let key = self.token(ks, ke, k_escaped, false)?;
+            let key = self.token(ks, ke, k_escaped, TokenKind::Name)?;
             let vs = ke + 1;
             let (value, ve) = self.parse_value(key, vs, state)?;
             line.fields.push((key, value));
@@ -594,7 +597,7 @@ impl<'a> Lines<'a> {
             }
         }
         Ok((
-            FieldValue::String(self.token(q + 1, close, escaped, true)?),
+            FieldValue::String(self.token(q + 1, close, escaped, TokenKind::String)?),
             close + 1,
         ))
     }

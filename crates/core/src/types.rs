@@ -5,6 +5,29 @@ use alloc::vec::Vec;
 
 use crate::write::{OwnedFieldValue, Point};
 
+/// Which escapes a token's position allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum TokenKind {
+    /// Measurement: `\,`, `\ ` and `\\` are escapes (`=` needs none; `\=` stays as written).
+    Measurement,
+    /// Tag key, tag value or field key: `\,`, `\=`, `\ ` and `\\` are escapes.
+    #[default]
+    Name,
+    /// String field value (between the quotes): only `\"` and `\\` are escapes.
+    String,
+}
+
+impl TokenKind {
+    /// Whether `\c` stands for `c` here.
+    fn escapes(self, c: char) -> bool {
+        match self {
+            TokenKind::Measurement => matches!(c, ',' | ' ' | '\\'),
+            TokenKind::Name => matches!(c, ',' | '=' | ' ' | '\\'),
+            TokenKind::String => matches!(c, '"' | '\\'),
+        }
+    }
+}
+
 /// A name or string as written in the input (measurement, tag key/value, field key, string field
 /// value): the raw slice, and whether it contains a backslash, so unescaping costs nothing for the
 /// common case.
@@ -13,27 +36,16 @@ pub struct Token<'a> {
     pub raw: &'a str,
     /// The raw text holds at least one backslash.
     pub escaped: bool,
-    /// A string field value (between the quotes): only `\"` and `\\` are escapes. Otherwise a name:
-    /// `\,`, `\=`, `\ ` and `\\` are escapes.
-    pub string: bool,
+    pub kind: TokenKind,
 }
 
 impl<'a> Token<'a> {
-    /// A name token (measurement, tag key or value, field key).
-    pub fn name(raw: &'a str) -> Self {
+    /// A token of `kind` from its raw text.
+    pub fn new(raw: &'a str, kind: TokenKind) -> Self {
         Token {
             raw,
             escaped: raw.contains('\\'),
-            string: false,
-        }
-    }
-
-    /// A string field value (the text between the quotes).
-    pub fn string(raw: &'a str) -> Self {
-        Token {
-            raw,
-            escaped: raw.contains('\\'),
-            string: true,
+            kind,
         }
     }
 
@@ -51,7 +63,7 @@ impl<'a> Token<'a> {
                 continue;
             }
             match chars.next() {
-                Some(n) if is_escapable(n, self.string) => out.push(n),
+                Some(n) if self.kind.escapes(n) => out.push(n),
                 Some(n) => {
                     out.push('\\');
                     out.push(n);
@@ -60,15 +72,6 @@ impl<'a> Token<'a> {
             }
         }
         Cow::Owned(out)
-    }
-}
-
-/// Whether `\c` stands for `c` in a name (`string == false`) or in a string field value.
-pub(crate) fn is_escapable(c: char, string: bool) -> bool {
-    if string {
-        matches!(c, '"' | '\\')
-    } else {
-        matches!(c, ',' | '=' | ' ' | '\\')
     }
 }
 

@@ -76,6 +76,8 @@ fn escapes_in_names() {
     );
     // `\\` is one backslash, and may end a name.
     assert_eq!(ok(r"c,t=a\\ f=1").tags[0].1, "a\\");
+    // In a measurement `=` needs no escape, and `\=` stays as written (as InfluxDB 3).
+    assert_eq!(ok(r"a\=b f=1").measurement, r"a\=b");
     // `=` is literal in measurements and tag values.
     let p = ok("a=b,t=x=y f=1");
     assert_eq!(
