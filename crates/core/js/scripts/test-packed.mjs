@@ -2,14 +2,21 @@
 // project like a user would, and runs the `node --test` files of test/ there, so the tests see
 // exactly what `npm install linewise` gives (CommonJS and ESM entries, the browser build, types).
 // Run `npm run build` first. Prints the tarball size and the gzipped .wasm size.
+// The browser test drives headless Chromium with the repository's playwright-core (tests/, installed
+// by scripts/setup.sh); CHROMIUM overrides the browser binary.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 const pkg = dirname(dirname(fileURLToPath(import.meta.url)));
+const playwright = join(pkg, '..', '..', '..', 'tests', 'node_modules', 'playwright-core');
+if (!existsSync(playwright)) {
+  console.error(`playwright-core is missing at ${playwright}: run scripts/setup.sh first`);
+  process.exit(1);
+}
 const scratch = mkdtempSync(join(tmpdir(), 'linewise-npm-'));
 const npm = (args, cwd) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 
@@ -29,7 +36,11 @@ try {
   npm(['install', '--no-audit', '--no-fund', '--offline', tarball], project);
 
   const tests = readdirSync(project).filter((f) => /\.test\.(c|m)?js$/.test(f));
-  execFileSync(process.execPath, ['--test', ...tests], { cwd: project, stdio: 'inherit' });
+  execFileSync(process.execPath, ['--test', ...tests], {
+    cwd: project,
+    stdio: 'inherit',
+    env: { ...process.env, LINEWISE_PLAYWRIGHT: playwright, CHROMIUM: process.env.CHROMIUM || '/usr/bin/chromium' },
+  });
 } catch (e) {
   status = e.status || 1;
 } finally {
