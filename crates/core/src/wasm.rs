@@ -83,15 +83,9 @@ impl Session {
         self.engine.push(chunk);
     }
 
-    /// Last text of the input (may be empty); whatever remains is checked as complete.
-    #[wasm_bindgen(js_name = finishText)]
-    pub fn finish_text(&mut self, rest: &str) {
-        self.engine.finish(rest.as_bytes());
-    }
-
-    #[wasm_bindgen(js_name = finishBytes)]
-    pub fn finish_bytes(&mut self, rest: &[u8]) {
-        self.engine.finish(rest);
+    /// Ends the input: whatever is carried over is checked as complete.
+    pub fn finish(&mut self) {
+        self.engine.finish(&[]);
     }
 
     /// Points and errors gathered since the last call.

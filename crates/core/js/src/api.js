@@ -18,7 +18,6 @@ function createApi(glue, assertReady) {
   const FALSE = 4;
   const TRUE = 5;
   const TYPE_NAMES = ['float', 'integer', 'uinteger', 'string', 'boolean', 'boolean'];
-  const EMPTY = new Uint8Array(0);
 
   function describe(value) {
     if (value === null) return 'null';
@@ -98,9 +97,28 @@ function createApi(glue, assertReady) {
     else session.pushBytes(chunk);
   }
 
-  function finish(session, rest) {
-    if (typeof rest === 'string') session.finishText(rest);
-    else session.finishBytes(rest);
+  // Slices of a whole input handed to the wasm module one at a time: each byte is still copied
+  // into WebAssembly memory once, but that memory (which never shrinks) stays about this size
+  // instead of growing to the input's size.
+  const SLICE = 1 << 20;
+
+  /** Feeds `input` in slices, calling `collect` after each so results leave wasm memory early. */
+  function feedAll(session, input, collect) {
+    const last = input.length;
+    for (let at = 0; at < last; ) {
+      let end = Math.min(at + SLICE, last);
+      if (typeof input === 'string') {
+        const code = input.charCodeAt(end - 1);
+        if (code >= 0xd800 && code <= 0xdbff && end < last) end++; // keep surrogate pairs whole
+        session.pushText(input.slice(at, end));
+      } else {
+        session.pushBytes(input.subarray(at, end));
+      }
+      collect();
+      at = end;
+    }
+    session.finish();
+    collect();
   }
 
   // Rebuilds objects from the flat arrays of a wasm `Batch` (layout: crates/core/src/wasm/encode.rs).
@@ -182,8 +200,8 @@ function createApi(glue, assertReady) {
     checkInput(input, 'validate');
     const session = openSession(readOptions(options, 'validate'), false);
     try {
-      finish(session, input);
-      const { errors } = take(session, false);
+      const errors = [];
+      feedAll(session, input, () => append(errors, take(session, false).errors));
       return { lines: session.lines, points: session.points, errorCount: session.errorCount, errors };
     } finally {
       session.free();
@@ -194,12 +212,21 @@ function createApi(glue, assertReady) {
     checkInput(input, 'parse');
     const session = openSession(readOptions(options, 'parse'), true);
     try {
-      finish(session, input);
-      const { errors, points } = take(session, true);
+      const errors = [];
+      const points = [];
+      feedAll(session, input, () => {
+        const batch = take(session, true);
+        append(errors, batch.errors);
+        append(points, batch.points);
+      });
       return { lines: session.lines, points, errorCount: session.errorCount, errors };
     } finally {
       session.free();
     }
+  }
+
+  function append(to, items) {
+    for (const item of items) to.push(item);
   }
 
   class Validator {
@@ -216,7 +243,7 @@ function createApi(glue, assertReady) {
       const session = this.#open('push');
       push(session, chunk);
       const { errors } = take(session, false);
-      for (const error of errors) this.#errors.push(error);
+      append(this.#errors, errors);
       return errors;
     }
 
@@ -225,9 +252,8 @@ function createApi(glue, assertReady) {
       const session = this.#open('finish');
       this.#session = undefined;
       try {
-        finish(session, EMPTY);
-        const { errors } = take(session, false);
-        for (const error of errors) this.#errors.push(error);
+        session.finish();
+        append(this.#errors, take(session, false).errors);
         return { lines: session.lines, points: session.points, errorCount: session.errorCount, errors: this.#errors };
       } finally {
         session.free();

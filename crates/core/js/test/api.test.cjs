@@ -246,6 +246,21 @@ test('streaming: any chunking gives the result of validating the whole input', (
   }
 });
 
+test('a 100 MB input: counts, and line numbers that run on across every copy', () => {
+  const copies = Math.ceil(100e6 / mixedBad.length);
+  const big = Buffer.concat(Array(copies).fill(mixedBad));
+  const one = validate(mixedBad, { maxErrors: Infinity });
+  const result = validate(big, { maxErrors: Infinity });
+  assert.equal(result.lines, one.lines * copies);
+  assert.equal(result.points, one.points * copies);
+  assert.equal(result.errorCount, one.errorCount * copies);
+  const last = result.errors.slice(-one.errorCount);
+  assert.deepEqual(
+    last.map((e) => [e.line - one.lines * (copies - 1), e.kind]),
+    one.errors.map((e) => [e.line, e.kind]),
+  );
+});
+
 test('streaming: a finished validator refuses more input', () => {
   const validator = new Validator();
   validator.push('home,room=a temp=1 1\n');
