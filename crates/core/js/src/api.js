@@ -272,8 +272,8 @@ function createApi(glue, assertReady) {
     return validator.finish();
   }
 
-  function fieldError(key, message) {
-    return new TypeError(`format: fields[${JSON.stringify(key)}] ${message}`);
+  function fieldError(key, message, where = 'format') {
+    return new TypeError(`${where}: fields[${JSON.stringify(key)}] ${message}`);
   }
 
   function toBigInt(value, min, max, key, type) {
@@ -399,7 +399,7 @@ function createApi(glue, assertReady) {
     }
 
     setFloatField(key, value) {
-      return this.#set(key, 'float', value);
+      return this.#set(key, 'float', value, 'number');
     }
 
     setIntegerField(key, value) {
@@ -411,11 +411,11 @@ function createApi(glue, assertReady) {
     }
 
     setStringField(key, value) {
-      return this.#set(key, 'string', value);
+      return this.#set(key, 'string', value, 'string');
     }
 
     setBooleanField(key, value) {
-      return this.#set(key, 'boolean', value);
+      return this.#set(key, 'boolean', value, 'boolean');
     }
 
     /** Nanoseconds as a bigint (or a safe integer), or a Date. */
@@ -441,8 +441,9 @@ function createApi(glue, assertReady) {
       return this.toLineProtocol();
     }
 
-    #set(key, type, value) {
+    #set(key, type, value, jsType = 'bigint') {
       if (typeof key !== 'string') throw new TypeError(`Point: field key must be a string, got ${describe(key)}`);
+      if (typeof value !== jsType) throw fieldError(key, `is a ${type} and needs a ${jsType}, got ${describe(value)}`, 'Point');
       this.#fields[key] = { type, value };
       return this;
     }

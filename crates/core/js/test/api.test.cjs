@@ -210,6 +210,8 @@ test('Point builder writes the same line as format', () => {
   assert.equal(format(point), line);
   assert.equal(format([point, point]), `${line}\n${line}`);
   assert.throws(() => new Point('m').setIntegerField('x', 2n ** 63n), RangeError);
+  assert.throws(() => new Point('m').setFloatField('x', '1'), /Point: fields\["x"\] is a float and needs a number/);
+  assert.throws(() => new Point('m').setBooleanField('x', 1), TypeError);
 });
 
 /** `text` cut into pieces of about `size` UTF-16 units, never inside a surrogate pair. */
