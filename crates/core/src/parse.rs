@@ -3,6 +3,7 @@
 //!
 //! Grammar (InfluxDB 3): `measurement[,tag_key=tag_value...] field_key=field_value[,...] [timestamp]`,
 //! elements separated by spaces, records by `\n` (or `\r\n`) outside quoted string values.
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use core::ops::Range;
@@ -47,13 +48,14 @@ struct Failure {
 }
 
 impl Failure {
-    fn new(kind: ErrorKind, span: Range<usize>, message: String) -> Self {
-        Failure {
+    /// Boxed: failures are rare, and a small `Err` keeps every `Result` on the hot path small.
+    fn new(kind: ErrorKind, span: Range<usize>, message: String) -> Box<Self> {
+        Box::new(Failure {
             kind,
             span,
             message,
             resume: None,
-        }
+        })
     }
 }
 
@@ -166,7 +168,7 @@ impl<'a> Lines<'a> {
         self.seg.get(from..e - self.seg_start)
     }
 
-    fn utf8_failure(&self) -> Failure {
+    fn utf8_failure(&self) -> Box<Failure> {
         let at = self.seg_start + self.seg.len();
         Failure::new(ErrorKind::InvalidUtf8, at..at + 1, String::new())
     }
@@ -177,7 +179,7 @@ impl<'a> Lines<'a> {
         e: usize,
         escaped: bool,
         kind: TokenKind,
-    ) -> Result<Token<'a>, Failure> {
+    ) -> Result<Token<'a>, Box<Failure>> {
         match self.text(s, e) {
             Some(raw) => Ok(Token { raw, escaped, kind }),
             None => Err(self.utf8_failure()),
@@ -188,14 +190,14 @@ impl<'a> Lines<'a> {
     fn fail(
         &mut self,
         start: usize,
-        mut failure: Failure,
+        mut failure: Box<Failure>,
         multi_line: Option<MultiLine>,
     ) -> Diagnostic {
         let b = self.input;
         if let Some(ml) = multi_line {
             if failure.span.start > ml.newline {
                 let key = show(&b[ml.key.clone()]);
-                failure = Failure {
+                *failure = Failure {
                     kind: ErrorKind::UnterminatedString,
                     span: ml.quote..ml.quote + 1,
                     message: format!(
@@ -247,7 +249,7 @@ impl<'a> Lines<'a> {
 
     /// Scans a name (measurement, tag key or value, field key) from `i` up to a byte of class
     /// `mask`; backslash escapes the next byte. Returns the end and whether a backslash was seen.
-    fn scan_name(&self, i: usize, mask: u8) -> Result<(usize, bool), Failure> {
+    fn scan_name(&self, i: usize, mask: u8) -> Result<(usize, bool), Box<Failure>> {
         let b = self.input;
         let mut j = scan(b, i, mask);
         let mut escaped = false;
@@ -302,7 +304,7 @@ impl<'a> Lines<'a> {
         i: usize,
         line: &mut Line<'a>,
         state: &mut RecordState,
-    ) -> Result<usize, Failure> {
+    ) -> Result<usize, Box<Failure>> {
         let b = self.input;
         let (m_end, m_escaped) = self.scan_name(i, MEAS)?;
         if m_end == i {
@@ -350,7 +352,7 @@ impl<'a> Lines<'a> {
     }
 
     /// Parses `,key=value...` from the comma at `k`; returns the end of the last tag value.
-    fn parse_tags(&self, mut k: usize, line: &mut Line<'a>) -> Result<usize, Failure> {
+    fn parse_tags(&self, mut k: usize, line: &mut Line<'a>) -> Result<usize, Box<Failure>> {
         let b = self.input;
         loop {
             let ks = k + 1;
@@ -402,7 +404,7 @@ impl<'a> Lines<'a> {
         mut f: usize,
         line: &mut Line<'a>,
         state: &mut RecordState,
-    ) -> Result<usize, Failure> {
+    ) -> Result<usize, Box<Failure>> {
         let b = self.input;
         let first = f;
         loop {
@@ -460,7 +462,7 @@ impl<'a> Lines<'a> {
         }
     }
 
-    fn empty_field_key(&self, ks: usize, first: bool) -> Failure {
+    fn empty_field_key(&self, ks: usize, first: bool) -> Box<Failure> {
         let b = self.input;
         if !first && (is_eol(b, ks) || b[ks] == b' ') {
             return Failure::new(
@@ -490,7 +492,7 @@ impl<'a> Lines<'a> {
         key: Token<'a>,
         vs: usize,
         state: &mut RecordState,
-    ) -> Result<(FieldValue<'a>, usize), Failure> {
+    ) -> Result<(FieldValue<'a>, usize), Box<Failure>> {
         let b = self.input;
         match b.get(vs) {
             Some(b'"') => self.parse_string(key, vs, state),
@@ -550,7 +552,7 @@ impl<'a> Lines<'a> {
         key: Token<'a>,
         q: usize,
         state: &mut RecordState,
-    ) -> Result<(FieldValue<'a>, usize), Failure> {
+    ) -> Result<(FieldValue<'a>, usize), Box<Failure>> {
         let b = self.input;
         let limit = (q + 2 + self.max_string_len).min(b.len());
         let mut p = q + 1;
@@ -602,7 +604,7 @@ impl<'a> Lines<'a> {
         ))
     }
 
-    fn string_too_long(&self, key: Token<'a>, q: usize, len: usize) -> Failure {
+    fn string_too_long(&self, key: Token<'a>, q: usize, len: usize) -> Box<Failure> {
         Failure::new(
             ErrorKind::StringTooLong,
             q..q + 1,
@@ -614,7 +616,7 @@ impl<'a> Lines<'a> {
     }
 
     /// Parses the timestamp after the field set (`k` is at the space before it).
-    fn parse_timestamp(&self, k: usize, line: &mut Line<'a>) -> Result<usize, Failure> {
+    fn parse_timestamp(&self, k: usize, line: &mut Line<'a>) -> Result<usize, Box<Failure>> {
         let b = self.input;
         let ts = skip_spaces(b, k);
         if is_eol(b, ts) {
@@ -668,7 +670,7 @@ impl<'a> Iterator for Lines<'a> {
 }
 
 /// Decodes a number literal: `i` suffix integer, `u` suffix unsigned, else float.
-fn number<'a>(key: Token<'a>, t: &[u8], at: usize) -> Result<FieldValue<'a>, Failure> {
+fn number<'a>(key: Token<'a>, t: &[u8], at: usize) -> Result<FieldValue<'a>, Box<Failure>> {
     let span = at..at + t.len();
     let fail = |kind, message: String| Err(Failure::new(kind, span.clone(), message));
     let key = key.raw;

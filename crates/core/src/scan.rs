@@ -53,3 +53,37 @@ pub(crate) fn is_eol(b: &[u8], i: usize) -> bool {
         Some(_) => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The word-at-a-time scan finds the same position as a byte loop, for every class and
+    /// every byte value at every offset.
+    #[test]
+    fn scan_matches_the_byte_loop() {
+        let slow = |b: &[u8], i: usize, mask: u8| {
+            (i..b.len())
+                .find(|&j| CLASS[b[j] as usize] & mask != 0)
+                .unwrap_or(b.len())
+        };
+        for mask in [MEAS, KEY, TAGV, VALUE] {
+            for byte in 0..=255u8 {
+                for at in 0..20 {
+                    let mut b = [b'a'; 20].to_vec();
+                    b[at] = byte;
+                    if at + 3 < b.len() {
+                        b[at + 3] = 0xC3;
+                    }
+                    for start in 0..4 {
+                        assert_eq!(
+                            scan(&b, start, mask),
+                            slow(&b, start, mask),
+                            "{mask} {byte} {at} {start}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -19,11 +19,11 @@ pub enum TokenKind {
 
 impl TokenKind {
     /// Whether `\c` stands for `c` here.
-    fn escapes(self, c: char) -> bool {
+    fn escapes(self, c: u8) -> bool {
         match self {
-            TokenKind::Measurement => matches!(c, ',' | ' ' | '\\'),
-            TokenKind::Name => matches!(c, ',' | '=' | ' ' | '\\'),
-            TokenKind::String => matches!(c, '"' | '\\'),
+            TokenKind::Measurement => matches!(c, b',' | b' ' | b'\\'),
+            TokenKind::Name => matches!(c, b',' | b'=' | b' ' | b'\\'),
+            TokenKind::String => matches!(c, b'"' | b'\\'),
         }
     }
 }
@@ -51,27 +51,39 @@ impl<'a> Token<'a> {
 
     /// The value with escapes removed; borrowed when there were none. A backslash before any
     /// other character is kept as is.
+    #[inline]
     pub fn unescaped(&self) -> Cow<'a, str> {
-        if !self.escaped {
-            return Cow::Borrowed(self.raw);
+        if self.escaped {
+            Cow::Owned(self.unescape())
+        } else {
+            Cow::Borrowed(self.raw)
         }
-        let mut out = String::with_capacity(self.raw.len());
-        let mut chars = self.raw.chars();
-        while let Some(c) = chars.next() {
-            if c != '\\' {
-                out.push(c);
-                continue;
-            }
-            match chars.next() {
-                Some(n) if self.kind.escapes(n) => out.push(n),
-                Some(n) => {
-                    out.push('\\');
-                    out.push(n);
+    }
+
+    /// Copies the text between backslashes in chunks. Escapable characters are ASCII, so every
+    /// cut is at a character boundary.
+    fn unescape(&self) -> String {
+        let raw = self.raw;
+        let bytes = raw.as_bytes();
+        let mut out = String::with_capacity(raw.len());
+        let mut from = 0;
+        while let Some(n) = memchr::memchr(b'\\', &bytes[from..]) {
+            let at = from + n;
+            match bytes.get(at + 1) {
+                Some(&c) if self.kind.escapes(c) => {
+                    out.push_str(&raw[from..at]);
+                    out.push(char::from(c));
+                    from = at + 2;
                 }
-                None => out.push('\\'),
+                // Kept as is: copy the backslash with the chunk and go on after it.
+                _ => {
+                    out.push_str(&raw[from..at + 1]);
+                    from = at + 1;
+                }
             }
         }
-        Cow::Owned(out)
+        out.push_str(&raw[from..]);
+        out
     }
 }
 
