@@ -27,6 +27,8 @@ pub struct Session {
     engine: ManuallyDrop<Engine<'static>>,
     /// Owned, leaked while `engine` lives; null when the caller gave no schema.
     schema: *mut Schema,
+    /// Where `chunkBuffer` lets JS write the next chunk.
+    slot: Vec<u8>,
 }
 
 #[wasm_bindgen]
@@ -68,13 +70,27 @@ impl Session {
         Ok(Session {
             engine: ManuallyDrop::new(Engine::new(precision, known, collect, now_ns)),
             schema,
+            slot: Vec::new(),
         })
     }
 
-    /// Next chunk of text; records it completes are checked now.
-    #[wasm_bindgen(js_name = pushText)]
-    pub fn push_text(&mut self, chunk: &str) {
-        self.engine.push(chunk.as_bytes());
+    /// Room for the next `len` bytes of input, for JS to encode text straight into (with
+    /// `TextEncoder.encodeInto` on a view of `wasmMemory()`), so text is copied once and by native
+    /// code. The pointer is valid until the next call into the module; `pushWritten` consumes it.
+    #[wasm_bindgen(js_name = chunkBuffer)]
+    pub fn chunk_buffer(&mut self, len: usize) -> *mut u8 {
+        if self.slot.len() < len {
+            self.slot.resize(len, 0);
+        }
+        self.slot.as_mut_ptr()
+    }
+
+    /// Checks the first `written` bytes JS put into `chunkBuffer` as the next chunk.
+    #[wasm_bindgen(js_name = pushWritten)]
+    pub fn push_written(&mut self, written: usize) {
+        let slot = mem::take(&mut self.slot);
+        self.engine.push(&slot[..written.min(slot.len())]);
+        self.slot = slot;
     }
 
     /// Next chunk of UTF-8 bytes (a chunk may end inside a character).
@@ -195,6 +211,12 @@ pub fn format_point(
     flat.into_point()
         .and_then(|point| format::format_point(&point))
         .map_err(|e| JsError::new(&e))
+}
+
+/// The module's memory, for views into `Session::chunk_buffer`.
+#[wasm_bindgen(js_name = wasmMemory)]
+pub fn wasm_memory() -> JsValue {
+    wasm_bindgen::memory()
 }
 
 /// Every error kind's identifier (`errorKinds()` in JS), so callers can list or filter them.

@@ -92,8 +92,31 @@ function createApi(glue, assertReady) {
     }
   }
 
+  const encoder = new TextEncoder();
+
+  /** Where `text` (at most SLICE units from `at`) should end so no surrogate pair is split. */
+  function sliceEnd(text, at) {
+    let end = Math.min(at + SLICE, text.length);
+    const code = text.charCodeAt(end - 1);
+    if (code >= 0xd800 && code <= 0xdbff && end < text.length) end++;
+    return end;
+  }
+
+  // Text is encoded by TextEncoder straight into the module's memory: one copy, done natively.
+  function pushText(session, text) {
+    for (let at = 0; at < text.length; ) {
+      const end = sliceEnd(text, at);
+      const piece = at === 0 && end === text.length ? text : text.slice(at, end);
+      const capacity = piece.length * 3;
+      const ptr = session.chunkBuffer(capacity);
+      const { written } = encoder.encodeInto(piece, new Uint8Array(glue.wasmMemory().buffer, ptr, capacity));
+      session.pushWritten(written);
+      at = end;
+    }
+  }
+
   function push(session, chunk) {
-    if (typeof chunk === 'string') session.pushText(chunk);
+    if (typeof chunk === 'string') pushText(session, chunk);
     else session.pushBytes(chunk);
   }
 
@@ -104,16 +127,9 @@ function createApi(glue, assertReady) {
 
   /** Feeds `input` in slices, calling `collect` after each so results leave wasm memory early. */
   function feedAll(session, input, collect) {
-    const last = input.length;
-    for (let at = 0; at < last; ) {
-      let end = Math.min(at + SLICE, last);
-      if (typeof input === 'string') {
-        const code = input.charCodeAt(end - 1);
-        if (code >= 0xd800 && code <= 0xdbff && end < last) end++; // keep surrogate pairs whole
-        session.pushText(input.slice(at, end));
-      } else {
-        session.pushBytes(input.subarray(at, end));
-      }
+    for (let at = 0; at < input.length; ) {
+      const end = typeof input === 'string' ? sliceEnd(input, at) : Math.min(at + SLICE, input.length);
+      push(session, typeof input === 'string' ? input.slice(at, end) : input.subarray(at, end));
       collect();
       at = end;
     }
