@@ -92,9 +92,13 @@ function createApi(glue, assertReady) {
     }
   }
 
+  // Inputs go to the wasm module in slices of this many bytes (or UTF-16 units): each byte is
+  // copied into WebAssembly memory once, and that memory (which never shrinks) stays about this
+  // size instead of growing to the input's size.
+  const SLICE = 1 << 20;
   const encoder = new TextEncoder();
 
-  /** Where `text` (at most SLICE units from `at`) should end so no surrogate pair is split. */
+  /** Where the slice of `text` from `at` ends, never between the halves of a surrogate pair. */
   function sliceEnd(text, at) {
     let end = Math.min(at + SLICE, text.length);
     const code = text.charCodeAt(end - 1);
@@ -102,37 +106,31 @@ function createApi(glue, assertReady) {
     return end;
   }
 
-  // Text is encoded by TextEncoder straight into the module's memory: one copy, done natively.
-  function pushText(session, text) {
-    for (let at = 0; at < text.length; ) {
-      const end = sliceEnd(text, at);
-      const piece = at === 0 && end === text.length ? text : text.slice(at, end);
-      const capacity = piece.length * 3;
-      const ptr = session.chunkBuffer(capacity);
-      const { written } = encoder.encodeInto(piece, new Uint8Array(glue.wasmMemory().buffer, ptr, capacity));
-      session.pushWritten(written);
-      at = end;
-    }
-  }
-
-  function push(session, chunk) {
-    if (typeof chunk === 'string') pushText(session, chunk);
-    else session.pushBytes(chunk);
-  }
-
-  // Slices of a whole input handed to the wasm module one at a time: each byte is still copied
-  // into WebAssembly memory once, but that memory (which never shrinks) stays about this size
-  // instead of growing to the input's size.
-  const SLICE = 1 << 20;
-
-  /** Feeds `input` in slices, calling `collect` after each so results leave wasm memory early. */
-  function feedAll(session, input, collect) {
-    for (let at = 0; at < input.length; ) {
-      const end = typeof input === 'string' ? sliceEnd(input, at) : Math.min(at + SLICE, input.length);
-      push(session, typeof input === 'string' ? input.slice(at, end) : input.subarray(at, end));
+  /**
+   * Feeds `chunk` slice by slice, calling `collect` after each so results leave wasm memory early.
+   * Text is encoded by TextEncoder straight into the module's memory: one copy, done natively.
+   */
+  function push(session, chunk, collect) {
+    for (let at = 0; at < chunk.length; ) {
+      if (typeof chunk === 'string') {
+        const end = sliceEnd(chunk, at);
+        const piece = at === 0 && end === chunk.length ? chunk : chunk.slice(at, end);
+        const capacity = piece.length * 3;
+        const ptr = session.chunkBuffer(capacity);
+        const { written } = encoder.encodeInto(piece, new Uint8Array(glue.wasmMemory().buffer, ptr, capacity));
+        session.pushWritten(written);
+        at = end;
+      } else {
+        const end = Math.min(at + SLICE, chunk.length);
+        session.pushBytes(chunk.subarray(at, end));
+        at = end;
+      }
       collect();
-      at = end;
     }
+  }
+
+  function feedAll(session, input, collect) {
+    push(session, input, collect);
     session.finish();
     collect();
   }
@@ -257,8 +255,8 @@ function createApi(glue, assertReady) {
     push(chunk) {
       checkInput(chunk, 'Validator.push');
       const session = this.#open('push');
-      push(session, chunk);
-      const { errors } = take(session, false);
+      const errors = [];
+      push(session, chunk, () => append(errors, take(session, false).errors));
       append(this.#errors, errors);
       return errors;
     }
