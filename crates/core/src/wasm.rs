@@ -4,7 +4,7 @@
 mod encode;
 mod engine;
 mod format;
-#[cfg(target_arch = "wasm32")]
+#[cfg(any(target_arch = "wasm32", test))]
 mod memcmp;
 mod schema;
 

@@ -24,6 +24,13 @@ let status = 0;
 try {
   const [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', scratch], pkg));
   const tarball = join(scratch, packed.filename);
+  // Exactly the package's files: nothing missing, no sources or test data leaking in.
+  const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
+  const expected = [...manifest.files, 'package.json', 'README.md'].sort();
+  const actual = packed.files.map((f) => f.path).sort();
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+    throw new Error(`tarball files ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+  }
   const wasm = readFileSync(join(pkg, 'dist', 'linewise_core_bg.wasm'));
   console.log(
     `tarball ${packed.filename}: ${statSync(tarball).size} bytes (${packed.unpackedSize} unpacked, ${packed.entryCount} files); ` +
@@ -42,6 +49,7 @@ try {
     env: { ...process.env, LINEWISE_PLAYWRIGHT: playwright, CHROMIUM: process.env.CHROMIUM || '/usr/bin/chromium' },
   });
 } catch (e) {
+  if (e.status === undefined) console.error(e.message);
   status = e.status || 1;
 } finally {
   rmSync(scratch, { recursive: true, force: true });
