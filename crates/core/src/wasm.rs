@@ -1,6 +1,7 @@
 //! wasm-bindgen bindings behind the npm package `linewise` (crates/core/js). These are the low-level
-//! exports; js/src/api.js wraps them into `validate`, `parse`, `format`, `Point` and `Validator`,
-//! checks the JS arguments and rebuilds objects from the flat arrays of `encode`.
+//! exports; js/src/api.js wraps them into `validate`, `parse`, `format`, `Point`, `Validator`,
+//! `validateStream` and `errorKinds`, checks the JS arguments and rebuilds objects from the flat
+//! arrays of `encode`.
 mod encode;
 mod engine;
 mod format;
