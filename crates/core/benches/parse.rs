@@ -5,8 +5,12 @@
 //! generator (`--schema cpu --hosts 100 --lines 1000000 --seed 1`, `--schema mixed --lines 500000
 //! --seed 1`). Without them the bench uses a generated 20,000-line cpu input and
 //! `tests/data/mixed-5k.lp`.
+//!
+//! Time is the benchmark thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`), not wall time: the
+//! machines this runs on are shared, and CPU time is what other processes do not inflate.
 use std::hint::black_box;
 
+use criterion::measurement::{Measurement, ValueFormatter};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use linewise_core::{parse_lines, FieldValue, Line};
 
@@ -117,7 +121,7 @@ fn input(var: &str, fallback: impl FnOnce() -> Vec<u8>) -> (String, Vec<u8>) {
     }
 }
 
-fn bench(c: &mut Criterion) {
+fn bench(c: &mut Criterion<ThreadCpuTime>) {
     let inputs = [
         ("cpu", input("LINEWISE_BENCH_CPU", small_cpu)),
         (
@@ -142,5 +146,77 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+/// CPU time of the calling thread, in nanoseconds.
+struct ThreadCpuTime;
+
+fn thread_cpu_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant the kernel knows.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+impl Measurement for ThreadCpuTime {
+    type Intermediate = u64;
+    type Value = u64;
+    fn start(&self) -> u64 {
+        thread_cpu_ns()
+    }
+    fn end(&self, start: u64) -> u64 {
+        thread_cpu_ns() - start
+    }
+    fn add(&self, a: &u64, b: &u64) -> u64 {
+        a + b
+    }
+    fn zero(&self) -> u64 {
+        0
+    }
+    fn to_f64(&self, v: &u64) -> f64 {
+        *v as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        &CpuTimeFormatter
+    }
+}
+
+/// Shows nanoseconds as ms and bytes per nanosecond as MiB/s (elements as lines/s).
+struct CpuTimeFormatter;
+
+impl ValueFormatter for CpuTimeFormatter {
+    fn scale_values(&self, _typical: f64, values: &mut [f64]) -> &'static str {
+        values.iter_mut().for_each(|v| *v /= 1e6);
+        "ms (cpu)"
+    }
+    fn scale_throughputs(
+        &self,
+        _typical: f64,
+        throughput: &Throughput,
+        values: &mut [f64],
+    ) -> &'static str {
+        match throughput {
+            Throughput::Bytes(n) | Throughput::BytesDecimal(n) => {
+                values
+                    .iter_mut()
+                    .for_each(|v| *v = *n as f64 * 1e9 / *v / 1e6);
+                "MB/s"
+            }
+            Throughput::Elements(n) => {
+                values.iter_mut().for_each(|v| *v = *n as f64 * 1e9 / *v);
+                "lines/s"
+            }
+        }
+    }
+    fn scale_for_machines(&self, _values: &mut [f64]) -> &'static str {
+        "ns"
+    }
+}
+
+fn config() -> Criterion<ThreadCpuTime> {
+    Criterion::default().with_measurement(ThreadCpuTime)
+}
+
+criterion_group!(name = benches; config = config(); targets = bench);
 criterion_main!(benches);

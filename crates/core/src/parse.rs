@@ -128,7 +128,7 @@ impl<'a> Lines<'a> {
                 };
                 Some(Ok(()))
             }
-            Err(failure) => Some(Err(self.fail(start, failure, state.multi_line))),
+            Err(failure) => Some(Err(self.fail(start, *failure, state.multi_line))),
         }
     }
 
@@ -163,6 +163,7 @@ impl<'a> Lines<'a> {
     }
 
     /// The input's text `s..e`, or `None` when it holds invalid UTF-8.
+    #[inline(always)]
     fn text(&self, s: usize, e: usize) -> Option<&'a str> {
         let from = s.checked_sub(self.seg_start)?;
         self.seg.get(from..e - self.seg_start)
@@ -173,6 +174,7 @@ impl<'a> Lines<'a> {
         Failure::new(ErrorKind::InvalidUtf8, at..at + 1, String::new())
     }
 
+    #[inline(always)]
     fn token(
         &self,
         s: usize,
@@ -190,14 +192,14 @@ impl<'a> Lines<'a> {
     fn fail(
         &mut self,
         start: usize,
-        mut failure: Box<Failure>,
+        mut failure: Failure,
         multi_line: Option<MultiLine>,
     ) -> Diagnostic {
         let b = self.input;
         if let Some(ml) = multi_line {
             if failure.span.start > ml.newline {
                 let key = show(&b[ml.key.clone()]);
-                *failure = Failure {
+                failure = Failure {
                     kind: ErrorKind::UnterminatedString,
                     span: ml.quote..ml.quote + 1,
                     message: format!(
@@ -222,7 +224,7 @@ impl<'a> Lines<'a> {
         // problem, and other errors on such a line are often its consequence.
         let bad = self.seg_start + self.seg.len();
         if self.bad_len > 0 && bad >= start && bad < next {
-            failure = Failure::new(
+            failure = *Failure::new(
                 ErrorKind::InvalidUtf8,
                 bad..bad + self.bad_len,
                 format!(
@@ -249,9 +251,27 @@ impl<'a> Lines<'a> {
 
     /// Scans a name (measurement, tag key or value, field key) from `i` up to a byte of class
     /// `mask`; backslash escapes the next byte. Returns the end and whether a backslash was seen.
+    #[inline(always)]
     fn scan_name(&self, i: usize, mask: u8) -> Result<(usize, bool), Box<Failure>> {
         let b = self.input;
-        let mut j = scan(b, i, mask);
+        let j = scan(b, i, mask);
+        match b.get(j) {
+            Some(b'\\' | b'\r' | b'\t') => self.scan_name_slow(i, j, mask),
+            _ if j - i > self.max_string_len => self.scan_name_slow(i, j, mask),
+            _ => Ok((j, false)),
+        }
+    }
+
+    /// The rest of `scan_name` from `j`, for names with escapes, lone `\r`s, tabs or too long.
+    #[cold]
+    #[inline(never)]
+    fn scan_name_slow(
+        &self,
+        i: usize,
+        mut j: usize,
+        mask: u8,
+    ) -> Result<(usize, bool), Box<Failure>> {
+        let b = self.input;
         let mut escaped = false;
         loop {
             match b.get(j) {
@@ -669,65 +689,89 @@ impl<'a> Iterator for Lines<'a> {
     }
 }
 
+/// The three number forms, by suffix.
+#[derive(Clone, Copy)]
+enum NumberForm {
+    Integer,
+    Unsigned,
+    Float,
+}
+
 /// Decodes a number literal: `i` suffix integer, `u` suffix unsigned, else float.
+#[inline(always)]
 fn number<'a>(key: Token<'a>, t: &[u8], at: usize) -> Result<FieldValue<'a>, Box<Failure>> {
-    let span = at..at + t.len();
-    let fail = |kind, message: String| Err(Failure::new(kind, span.clone(), message));
+    let (value, form) = match t.split_last() {
+        Some((b'i', digits)) => (
+            parse_i64(digits).map(FieldValue::Integer),
+            NumberForm::Integer,
+        ),
+        Some((b'u', digits)) => (
+            parse_u64(digits).map(FieldValue::UInteger),
+            NumberForm::Unsigned,
+        ),
+        _ => (parse_f64(t).map(FieldValue::Float), NumberForm::Float),
+    };
+    value.map_err(|e| number_failure(key, t, at, form, e))
+}
+
+/// Says why `t` is not a number of its form.
+#[cold]
+#[inline(never)]
+fn number_failure(
+    key: Token<'_>,
+    t: &[u8],
+    at: usize,
+    form: NumberForm,
+    error: NumError,
+) -> Box<Failure> {
     let key = key.raw;
-    match t.split_last() {
-        Some((b'i', digits)) => match parse_i64(digits) {
-            Ok(v) => Ok(FieldValue::Integer(v)),
-            Err(NumError::Invalid) => fail(
-                ErrorKind::InvalidInteger,
-                format!(
-                    "expected an integer (digits with an optional '-') before 'i' in the value of \
-                     field \"{key}\", found \"{}\"",
-                    show(t)
-                ),
+    let digits = &t[..t.len().saturating_sub(1)];
+    let (kind, message) = match (form, error) {
+        (NumberForm::Integer, NumError::Invalid) => (
+            ErrorKind::InvalidInteger,
+            format!(
+                "expected an integer (digits with an optional '-') before 'i' in the value of \
+                 field \"{key}\", found \"{}\"",
+                show(t)
             ),
-            Err(NumError::Overflow) => fail(
-                ErrorKind::IntegerOverflow,
-                format!(
-                    "integer {} of field \"{key}\" is outside the signed 64-bit range \
-                     -9223372036854775808..=9223372036854775807",
-                    show(digits)
-                ),
+        ),
+        (NumberForm::Integer, NumError::Overflow) => (
+            ErrorKind::IntegerOverflow,
+            format!(
+                "integer {} of field \"{key}\" is outside the signed 64-bit range \
+                 -9223372036854775808..=9223372036854775807",
+                show(digits)
             ),
-        },
-        Some((b'u', digits)) => match parse_u64(digits) {
-            Ok(v) => Ok(FieldValue::UInteger(v)),
-            Err(NumError::Invalid) => fail(
-                ErrorKind::InvalidUnsigned,
-                format!(
-                    "expected an unsigned integer (digits only, no sign) before 'u' in the value of \
-                     field \"{key}\", found \"{}\"",
-                    show(t)
-                ),
+        ),
+        (NumberForm::Unsigned, NumError::Invalid) => (
+            ErrorKind::InvalidUnsigned,
+            format!(
+                "expected an unsigned integer (digits only, no sign) before 'u' in the value of \
+                 field \"{key}\", found \"{}\"",
+                show(t)
             ),
-            Err(NumError::Overflow) => fail(
-                ErrorKind::UnsignedOverflow,
-                format!(
-                    "unsigned integer {} of field \"{key}\" is outside the range 0..=18446744073709551615",
-                    show(digits)
-                ),
+        ),
+        (NumberForm::Unsigned, NumError::Overflow) => (
+            ErrorKind::UnsignedOverflow,
+            format!(
+                "unsigned integer {} of field \"{key}\" is outside the range 0..=18446744073709551615",
+                show(digits)
             ),
-        },
-        _ => match parse_f64(t) {
-            Ok(v) => Ok(FieldValue::Float(v)),
-            Err(NumError::Invalid) => fail(
-                ErrorKind::InvalidFloat,
-                format!(
-                    "expected a number as the value of field \"{key}\" (like 1, -1.5 or 1.5e3; \
-                     suffix i for an integer, u for an unsigned integer), found \"{}\"",
-                    show(t)
-                ),
+        ),
+        (NumberForm::Float, NumError::Invalid) => (
+            ErrorKind::InvalidFloat,
+            format!(
+                "expected a number as the value of field \"{key}\" (like 1, -1.5 or 1.5e3; \
+                 suffix i for an integer, u for an unsigned integer), found \"{}\"",
+                show(t)
             ),
-            Err(NumError::Overflow) => fail(
-                ErrorKind::InvalidFloat,
-                format!("float {} of field \"{key}\" is too large for a 64-bit float", show(t)),
-            ),
-        },
-    }
+        ),
+        (NumberForm::Float, NumError::Overflow) => (
+            ErrorKind::InvalidFloat,
+            format!("float {} of field \"{key}\" is too large for a 64-bit float", show(t)),
+        ),
+    };
+    Failure::new(kind, at..at + t.len(), message)
 }
 
 /// The valid UTF-8 text of `input` from `start` to the first invalid byte, and the length of the

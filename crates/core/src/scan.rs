@@ -23,9 +23,39 @@ static CLASS: [u8; 256] = {
     t
 };
 
-/// The first position at or after `i` holding a byte of class `mask` (or `b.len()`).
-#[inline]
-pub(crate) fn scan(b: &[u8], i: usize, mask: u8) -> usize {
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Marks (high bit) the bytes of `x` that may end a token: below 0x21 (space and control
+/// characters), `,`, `=` or `\\`. Every byte class lies in this set. Marks above the lowest
+/// one may be false (borrow propagation); the lowest one is always right.
+#[inline(always)]
+fn candidates(x: u64) -> u64 {
+    let equal = |c: u8| {
+        let y = x ^ (ONES * u64::from(c));
+        y.wrapping_sub(ONES) & !y & HIGH
+    };
+    (x.wrapping_sub(ONES * 0x21) & !x & HIGH) | equal(b',') | equal(b'=') | equal(b'\\')
+}
+
+/// The first position at or after `i` holding a byte of class `mask` (or `b.len()`). Reads
+/// eight bytes at a time and checks candidates against the class table.
+#[inline(always)]
+pub(crate) fn scan(b: &[u8], mut i: usize, mask: u8) -> usize {
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let marks = candidates(u64::from_le_bytes(word));
+        if marks == 0 {
+            i += 8;
+            continue;
+        }
+        let j = i + (marks.trailing_zeros() / 8) as usize;
+        if CLASS[b[j] as usize] & mask != 0 {
+            return j;
+        }
+        i = j + 1;
+    }
     match b.get(i..) {
         Some(rest) => rest
             .iter()
