@@ -29,11 +29,13 @@ const bytes = readFileSync(file);
 const text = bytes.toString('utf8');
 const mb = bytes.length / 1e6;
 
+/** Wall time and process CPU time (user + system) of `fn`. */
 function time(fn) {
-  const start = process.hrtime.bigint();
+  const [start, cpuStart] = [process.hrtime.bigint(), process.cpuUsage()];
   const r = fn();
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return { seconds, lines: r.lines, points: r.points, errors: r.errorCount };
+  const cpu = process.cpuUsage(cpuStart);
+  return { seconds, cpu_seconds: (cpu.user + cpu.system) / 1e6, lines: r.lines, points: r.points, errors: r.errorCount };
 }
 
 // The machine may be shared: rounds interleave the contenders so each sees the same load, and the
@@ -57,14 +59,21 @@ for (let round = 0; round < rounds; round++) {
 
 console.log(`input ${file}: ${bytes.length} bytes; node ${process.version}; ${rounds} interleaved rounds`);
 const best = {};
+const fmt = (list, key) => list.map((x) => x[key].toFixed(3)).join(' ');
 for (const [name, list] of Object.entries(runs)) {
-  const s = Math.min(...list.map((r) => r.seconds));
-  best[name] = s;
+  const wall = Math.min(...list.map((r) => r.seconds));
+  const cpu = Math.min(...list.map((r) => r.cpu_seconds));
+  best[name] = { wall, cpu };
   const r = list[0];
   console.log(
-    `${name.padEnd(30)} best ${s.toFixed(3)} s  ${(mb / s).toFixed(1)} MB/s  ${(r.lines / s / 1e6).toFixed(2)} M lines/s  ` +
-      `(lines ${r.lines}, points ${r.points}, errors ${r.errors}; rounds ${list.map((x) => x.seconds.toFixed(3)).join(' ')})`,
+    `${name.padEnd(30)} wall ${wall.toFixed(3)} s (${(mb / wall).toFixed(1)} MB/s, ${(r.lines / wall / 1e6).toFixed(2)} M lines/s)  ` +
+      `cpu ${cpu.toFixed(3)} s (${(mb / cpu).toFixed(1)} MB/s)  lines ${r.lines} points ${r.points} errors ${r.errors}`,
   );
+  console.log(`${''.padEnd(30)} rounds wall ${fmt(list, 'seconds')}; cpu ${fmt(list, 'cpu_seconds')}`);
 }
-const ratio = best['native core (bench/native)'] / best['wasm validate(Uint8Array)'];
-console.log(`wasm/native speed ratio (validate of a Uint8Array): ${ratio.toFixed(2)}`);
+const nativeBest = best['native core (bench/native)'];
+const wasmBest = best['wasm validate(Uint8Array)'];
+console.log(
+  `wasm/native speed ratio, validate of a Uint8Array: ${(nativeBest.wall / wasmBest.wall).toFixed(2)} by best wall time, ` +
+    `${(nativeBest.cpu / wasmBest.cpu).toFixed(2)} by best CPU time`,
+);
