@@ -254,6 +254,40 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Inputs made of pieces that steer record splitting (string values left open or closed
+        /// on a later line, escapes, comments, CRLF, invalid UTF-8), cut at random places: the
+        /// chunked result always equals the whole one.
+        #[test]
+        fn random_inputs_and_cuts_agree(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(alloc::vec![
+                    &b"m,t=a f=1i"[..], b"m s=\"", b"x", b"\"", b"\\", b"\\\"", b" 1", b",",
+                    b"\n", b"\r\n", b"# c \"", b"=", b" ", b"g=t", b"\xc3\xa9", b"\xff",
+                ]),
+                0..60,
+            ),
+            cuts in proptest::collection::vec(1usize..40, 1..20),
+        ) {
+            let input = pieces.concat();
+            let expected = whole(&input);
+            let collect = Collect { points: true, max_errors: u64::MAX };
+            let mut engine = Engine::new(Precision::Auto, None, collect, 7);
+            let mut rest = &input[..];
+            for cut in cuts.iter().cycle() {
+                if rest.is_empty() {
+                    break;
+                }
+                let (chunk, after) = rest.split_at((*cut).min(rest.len()));
+                engine.push(chunk);
+                rest = after;
+            }
+            engine.finish(&[]);
+            let lines = engine.lines();
+            proptest::prop_assert!((engine.out, lines, engine.points, engine.errors) == expected);
+        }
+    }
+
     #[test]
     fn open_string_detection_follows_escapes() {
         assert!(string_open_at_end(b"m f=\"ab\\\"c\n", 4));
