@@ -151,9 +151,17 @@ export class Validator {
 /** Every `ErrorKind`, in the core's order. */
 export function errorKinds(): ErrorKind[];
 
+/** A web `ReadableStream` as far as `validateStream` uses it (no DOM typings needed). */
+export interface StreamWithReader {
+  getReader(): {
+    read(): Promise<{ done: boolean; value?: string | Uint8Array }>;
+    releaseLock(): void;
+  };
+}
+
 /** Validates a stream (a Node Readable, a web ReadableStream, any async iterable of chunks). */
 export function validateStream(
-  source: AsyncIterable<string | Uint8Array>,
+  source: AsyncIterable<string | Uint8Array> | StreamWithReader,
   options?: Options,
 ): Promise<ValidationResult>;
 

@@ -280,9 +280,19 @@ function createApi(glue, assertReady) {
     }
   }
 
+  /** Any async iterable of chunks, or a web ReadableStream (read through its reader where it is not iterable). */
   async function validateStream(source, options) {
     const validator = new Validator(options);
-    for await (const chunk of source) validator.push(chunk);
+    if (source && typeof source[Symbol.asyncIterator] !== 'function' && typeof source.getReader === 'function') {
+      const reader = source.getReader();
+      try {
+        for (let next = await reader.read(); !next.done; next = await reader.read()) validator.push(next.value);
+      } finally {
+        reader.releaseLock();
+      }
+    } else {
+      for await (const chunk of source) validator.push(chunk);
+    }
     return validator.finish();
   }
 

@@ -278,6 +278,19 @@ test('validateStream reads a Node stream', async () => {
   assert.deepEqual(result, validate(mixedBad, { maxErrors: Infinity }));
 });
 
+test('validateStream reads a web ReadableStream through its reader', async () => {
+  const parts = [mixedBad.subarray(0, 333), mixedBad.subarray(333)];
+  const stream = new ReadableStream({
+    pull(controller) {
+      if (parts.length) controller.enqueue(parts.shift());
+      else controller.close();
+    },
+  });
+  // Only the reader, as in browsers where streams are not async iterable.
+  const result = await validateStream({ getReader: () => stream.getReader() }, { maxErrors: Infinity });
+  assert.deepEqual(result, validate(mixedBad, { maxErrors: Infinity }));
+});
+
 test('known schema: a column of another type is a type conflict naming the line', () => {
   const schema = { home: { temp: 'integer', room: 'tag' } };
   const result = validate(home, { schema });
