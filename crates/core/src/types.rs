@@ -60,12 +60,16 @@ impl<'a> Token<'a> {
         }
     }
 
-    /// Copies the text between backslashes in chunks. Escapable characters are ASCII, so every
-    /// cut is at a character boundary.
-    fn unescape(&self) -> String {
+    /// Appends the unescaped value to `out`: lets a caller decode many tokens through one
+    /// reused buffer instead of allocating per escaped token.
+    pub fn unescape_into(&self, out: &mut String) {
+        if !self.escaped {
+            out.push_str(self.raw);
+            return;
+        }
+        // Escapable characters are ASCII, so every cut is at a character boundary.
         let raw = self.raw;
         let bytes = raw.as_bytes();
-        let mut out = String::with_capacity(raw.len());
         let mut from = 0;
         while let Some(n) = memchr::memchr(b'\\', &bytes[from..]) {
             let at = from + n;
@@ -83,6 +87,11 @@ impl<'a> Token<'a> {
             }
         }
         out.push_str(&raw[from..]);
+    }
+
+    fn unescape(&self) -> String {
+        let mut out = String::with_capacity(self.raw.len());
+        self.unescape_into(&mut out);
         out
     }
 }

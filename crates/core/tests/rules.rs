@@ -488,3 +488,16 @@ fn empty_and_comment_only_inputs_yield_nothing() {
         assert!(parse_lines(input.as_bytes()).next().is_none(), "{input:?}");
     }
 }
+
+#[test]
+fn unescape_into_appends_to_a_reused_buffer() {
+    let input = br#"m\ x,t=a\,b\=c\ d\\e\q f="q\"\\\n" 1"#;
+    let line = parse_lines(input).next().unwrap().unwrap();
+    let mut buf = String::from(">");
+    line.measurement.unescape_into(&mut buf);
+    line.tags[0].1.unescape_into(&mut buf);
+    if let FieldValue::String(s) = line.fields[0].1 {
+        s.unescape_into(&mut buf);
+    }
+    assert_eq!(buf, r#">m xa,b=c d\e\qq"\\n"#);
+}

@@ -16,7 +16,11 @@ fuzz_target!(|data: &[u8]| {
                 let point = line.to_point();
                 match point.to_line_protocol() {
                     Ok(text) => {
-                        let back = parse_lines(text.as_bytes()).next().unwrap().unwrap().to_point();
+                        let back = parse_lines(text.as_bytes())
+                            .next()
+                            .unwrap()
+                            .unwrap()
+                            .to_point();
                         assert_eq!(back, point, "{text:?}");
                     }
                     Err(WriteError::UnwritableCharacter { .. }) => {}
