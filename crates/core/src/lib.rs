@@ -30,6 +30,8 @@ pub mod precision;
 mod scan;
 pub mod types;
 pub mod validate;
+#[cfg(feature = "wasm")]
+mod wasm;
 pub mod write;
 
 pub use diagnostic::{Diagnostic, ErrorKind};
