@@ -1,0 +1,114 @@
+//! The whole-document check: the core's `BatchValidator` over every record in order (type
+//! conflicts between lines and with the stored schema), plus timestamp-unit warnings. It yields
+//! between slices so a 100,000-line document never blocks the page.
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use linewise_core::{parse_lines, BatchValidator, Line, Precision};
+
+use super::document::LineMark;
+use super::timefmt::unit_warning;
+use super::StoredSchema;
+
+/// Records checked between two yields.
+const SLICE_RECORDS: usize = 3000;
+
+/// The earliest and latest timestamp (ns) among valid lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeRange {
+    pub first: i64,
+    pub last: i64,
+}
+
+/// What the batch check found. Lines are 0-based.
+#[derive(Debug, Default)]
+pub struct BatchResult {
+    pub errors: BTreeMap<usize, LineMark>,
+    pub warnings: BTreeMap<usize, LineMark>,
+    pub records: usize,
+    pub valid: usize,
+    pub time: Option<TimeRange>,
+}
+
+/// Inputs of one batch check.
+#[derive(Debug)]
+pub struct BatchPass<'a> {
+    pub text: &'a str,
+    pub precision: Precision,
+    pub schema: &'a StoredSchema,
+    /// The time given to lines without a timestamp, in ns.
+    pub now_ns: i64,
+}
+
+impl BatchPass<'_> {
+    /// Runs the check. After each slice it awaits `pause()` and gives up (`None`) when
+    /// `cancelled()` says a newer text is waiting; `progress` gets the byte offset reached.
+    pub async fn run<P, F>(
+        &self,
+        mut pause: P,
+        cancelled: impl Fn() -> bool,
+        mut progress: impl FnMut(usize),
+    ) -> Option<BatchResult>
+    where
+        P: FnMut() -> F,
+        F: Future<Output = ()>,
+    {
+        let schema = if self.schema.is_empty() { None } else { Some(self.schema as &dyn linewise_core::KnownSchema) };
+        let mut validator = BatchValidator::new(self.precision, schema);
+        let mut out = BatchResult::default();
+        let base = self.text.as_ptr() as usize;
+        let mut pos = 0;
+        for (n, item) in parse_lines(self.text.as_bytes()).enumerate() {
+            out.records += 1;
+            pos = match &item {
+                Ok(line) => line.raw.as_ptr() as usize - base,
+                Err(d) => d.start,
+            };
+            if let Ok(line) = item {
+                match validator.check(&line, self.now_ns) {
+                    Ok(ns) => {
+                        out.valid += 1;
+                        out.time = Some(match out.time {
+                            None => TimeRange { first: ns, last: ns },
+                            Some(r) => TimeRange { first: r.first.min(ns), last: r.last.max(ns) },
+                        });
+                        if let Some((at, mark)) = self.timestamp_warning(&line) {
+                            out.warnings.insert(at, mark);
+                        }
+                    }
+                    Err(d) => {
+                        let mark = LineMark {
+                            column: d.column,
+                            end_column: d.end_column.max(d.column),
+                            kind: d.kind.as_str(),
+                            message: d.message,
+                        };
+                        out.errors.entry((d.line as usize).max(1) - 1).or_insert(mark);
+                    }
+                }
+            }
+            if n % SLICE_RECORDS == SLICE_RECORDS - 1 {
+                progress(pos);
+                pause().await;
+                if cancelled() {
+                    return None;
+                }
+            }
+        }
+        progress(pos.max(self.text.len()));
+        Some(out)
+    }
+
+    /// The warning for a timestamp that looks like another unit, placed on the timestamp itself.
+    fn timestamp_warning(&self, line: &Line<'_>) -> Option<(usize, LineMark)> {
+        let ts = line.timestamp?;
+        let message = unit_warning(ts, self.precision)?;
+        let last = line.raw.rsplit('\n').next().unwrap_or(line.raw).trim_end_matches('\r');
+        let start = last.rfind(' ').map_or(0, |i| i + 1);
+        let column = last[..start].chars().count() as u32 + 1;
+        let end_column = column + last[start..].chars().count() as u32;
+        let extra = line.raw.bytes().filter(|&b| b == b'\n').count();
+        let at = line.line_number as usize - 1 + extra;
+        Some((at, LineMark { column, end_column, kind: "timestamp_unit", message }))
+    }
+}
