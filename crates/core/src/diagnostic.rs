@@ -1,22 +1,118 @@
 //! Errors for one line, positioned for editors and compilers alike.
 use alloc::string::String;
+use core::fmt;
+use core::ops::Range;
 
 /// Stable identifiers for what went wrong. `as_str` values are part of the public contract
 /// (`linewise check --format jsonl`, the npm package, the web page): never rename one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    // The core owner completes this list (one variant per rule), e.g.:
-    MissingMeasurement,
-    MissingFieldSet,
-    TypeConflict,
+    /// Bytes that are not UTF-8 somewhere in the line.
     InvalidUtf8,
+    /// The line starts with `,` (no measurement name).
+    MissingMeasurement,
+    /// A tab where a name or separator was expected: only spaces separate elements.
+    UnexpectedTab,
+    /// A backslash as the last character of a line (it escapes nothing).
+    TrailingBackslash,
+    /// `,` after the measurement or a tag with no tag key after it.
+    MissingTagKey,
+    /// A tag key not followed by `=`.
+    MissingTagEquals,
+    /// `key=` with no tag value.
+    MissingTagValue,
+    /// The line ends (or has only a timestamp) where the field set should be.
+    MissingFieldSet,
+    /// An empty field key (`=1`, `a=1,,b=2`).
+    MissingFieldKey,
+    /// A field key not followed by `=`.
+    MissingFieldEquals,
+    /// `key=` with nothing after the `=`.
+    MissingFieldValue,
+    /// A `,` that ends the field set.
+    TrailingComma,
+    /// A field value that is no number, string or boolean (`NaN`, `.5`, `abc`).
+    InvalidFieldValue,
+    InvalidFloat,
+    InvalidInteger,
+    /// An `i` integer outside the i64 range.
+    IntegerOverflow,
+    InvalidUnsigned,
+    /// A `u` integer outside the u64 range.
+    UnsignedOverflow,
+    InvalidBoolean,
+    /// A string field value without its closing `"` on the line.
+    UnterminatedString,
+    /// Something other than `,`, a space or the line end right after a string field value.
+    ExpectedSeparator,
+    /// A string field value longer than `MAX_STRING_LEN`.
+    StringTooLong,
+    /// A measurement, tag key, tag value or field key longer than `MAX_STRING_LEN`.
+    NameTooLong,
+    InvalidTimestamp,
+    /// A timestamp outside the i64 range.
+    TimestampOverflow,
+    /// A timestamp whose nanosecond value under the requested precision overflows an i64.
+    TimestampOutOfRange,
+    /// Anything after the timestamp.
+    TrailingContent,
+    /// A field whose type differs from the same column's type earlier in the batch or in the
+    /// stored schema.
+    TypeConflict,
+    /// A name used as a tag and as a field of the same measurement.
+    ColumnKindConflict,
+    /// The same tag key twice in one line.
+    DuplicateTag,
+    /// The same field key twice in one line.
+    DuplicateField,
+    /// A tag or field named `time`.
+    ReservedColumn,
 }
 
 impl ErrorKind {
     /// snake_case identifier, e.g. `missing_field_set`, `type_conflict`.
     pub fn as_str(self) -> &'static str {
-        todo!()
+        match self {
+            ErrorKind::InvalidUtf8 => "invalid_utf8",
+            ErrorKind::MissingMeasurement => "missing_measurement",
+            ErrorKind::UnexpectedTab => "unexpected_tab",
+            ErrorKind::TrailingBackslash => "trailing_backslash",
+            ErrorKind::MissingTagKey => "missing_tag_key",
+            ErrorKind::MissingTagEquals => "missing_tag_equals",
+            ErrorKind::MissingTagValue => "missing_tag_value",
+            ErrorKind::MissingFieldSet => "missing_field_set",
+            ErrorKind::MissingFieldKey => "missing_field_key",
+            ErrorKind::MissingFieldEquals => "missing_field_equals",
+            ErrorKind::MissingFieldValue => "missing_field_value",
+            ErrorKind::TrailingComma => "trailing_comma",
+            ErrorKind::InvalidFieldValue => "invalid_field_value",
+            ErrorKind::InvalidFloat => "invalid_float",
+            ErrorKind::InvalidInteger => "invalid_integer",
+            ErrorKind::IntegerOverflow => "integer_overflow",
+            ErrorKind::InvalidUnsigned => "invalid_unsigned",
+            ErrorKind::UnsignedOverflow => "unsigned_overflow",
+            ErrorKind::InvalidBoolean => "invalid_boolean",
+            ErrorKind::UnterminatedString => "unterminated_string",
+            ErrorKind::ExpectedSeparator => "expected_separator",
+            ErrorKind::StringTooLong => "string_too_long",
+            ErrorKind::NameTooLong => "name_too_long",
+            ErrorKind::InvalidTimestamp => "invalid_timestamp",
+            ErrorKind::TimestampOverflow => "timestamp_overflow",
+            ErrorKind::TimestampOutOfRange => "timestamp_out_of_range",
+            ErrorKind::TrailingContent => "trailing_content",
+            ErrorKind::TypeConflict => "type_conflict",
+            ErrorKind::ColumnKindConflict => "column_kind_conflict",
+            ErrorKind::DuplicateTag => "duplicate_tag",
+            ErrorKind::DuplicateField => "duplicate_field",
+            ErrorKind::ReservedColumn => "reserved_column",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -33,7 +129,59 @@ pub struct Diagnostic {
     /// Byte range of the problem in the whole input.
     pub start: usize,
     pub end: usize,
+    /// Byte range in the whole input of the rejected record's text (from the start of its
+    /// physical line, line ending excluded): what InfluxDB reports as `original_line`.
+    pub record: Range<usize>,
     pub kind: ErrorKind,
     /// Says what was expected and where, e.g. `expected '=' after tag key "room"`.
     pub message: String,
 }
+
+impl Diagnostic {
+    /// Builds a diagnostic for bytes `start..end` of `text`, where `text` begins at the start of
+    /// the physical line `record_line` and sits at byte `offset` of the whole input.
+    pub(crate) fn locate(
+        text: &[u8],
+        offset: usize,
+        record_line: u32,
+        record_len: usize,
+        span: Range<usize>,
+        kind: ErrorKind,
+        message: String,
+    ) -> Diagnostic {
+        let start = span.start.min(text.len());
+        let before = &text[..start];
+        let newlines = memchr::memchr_iter(b'\n', before).count() as u32;
+        let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+        let column = 1 + count_chars(&text[line_start..start]);
+        let line_end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i);
+        let end = span.end.clamp(start, line_end);
+        let width = count_chars(&text[start..end]).max(1);
+        Diagnostic {
+            line: record_line + newlines,
+            record_line,
+            column,
+            end_column: column + width,
+            start: offset + start,
+            end: offset + end,
+            record: offset..offset + record_len.min(text.len()),
+            kind,
+            message,
+        }
+    }
+}
+
+/// Characters in `bytes` (UTF-8 lead bytes and invalid bytes each count once).
+fn count_chars(bytes: &[u8]) -> u32 {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count() as u32
+}
+
+/// `LINE:COLUMN: message`, the compiler-style form (the file name is the caller's).
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.column, self.message)
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for Diagnostic {}

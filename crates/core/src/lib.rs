@@ -1,17 +1,37 @@
-//! PUBLIC API SKELETON — the shapes other crates build against. The core owner fills in the bodies.
+//! linewise-core: the InfluxDB line-protocol parser, validator and writer shared by the server,
+//! the web page (WASM) and the npm package. `no_std` + `alloc`; the `std` feature (default) adds
+//! `std::error::Error` impls and lets `memchr` use its fastest routines.
+//!
+//! ```
+//! use linewise_core::{parse_lines, BatchValidator, Precision};
+//! let input = b"home,room=Kitchen temp=21.9,co=3i 1641024000\nhome,room=Kitchen temp=\"hi\"\n";
+//! let mut validator = BatchValidator::new(Precision::Second, None);
+//! let mut errors = Vec::new();
+//! for line in parse_lines(input) {
+//!     match line.and_then(|l| validator.check(&l, 0).map(|_| l)) {
+//!         Ok(line) => assert_eq!(line.measurement.raw, "home"),
+//!         Err(diagnostic) => errors.push(diagnostic.to_string()),
+//!     }
+//! }
+//! assert_eq!(errors, ["2:19: invalid column type for column 'temp', expected \
+//!     iox::column_type::field::float, got iox::column_type::field::string \
+//!     (first seen as float field on line 1)"]);
+//! ```
 #![cfg_attr(not(feature = "std"), no_std)]
 extern crate alloc;
 
 pub mod diagnostic;
+mod number;
 pub mod parse;
 pub mod precision;
+mod scan;
 pub mod types;
 pub mod validate;
 pub mod write;
 
 pub use diagnostic::{Diagnostic, ErrorKind};
-pub use parse::{parse_lines, Lines};
+pub use parse::{parse_lines, Lines, MAX_STRING_LEN};
 pub use precision::{Precision, PrecisionError};
 pub use types::{FieldType, FieldValue, Line, Token};
 pub use validate::{BatchValidator, ColumnKind, KnownSchema};
-pub use write::{write_line, Point};
+pub use write::{write_line, OwnedFieldValue, Point, WriteError};

@@ -1,20 +1,776 @@
-//! The line-protocol parser.
-use crate::{Diagnostic, Line};
+//! The line-protocol parser: one pass over the bytes, borrowed tokens, one diagnostic per bad
+//! record, recovery at the next line.
+//!
+//! Grammar (InfluxDB 3): `measurement[,tag_key=tag_value...] field_key=field_value[,...] [timestamp]`,
+//! elements separated by spaces, records by `\n` (or `\r\n`) outside quoted string values.
+use alloc::format;
+use alloc::string::String;
+use core::ops::Range;
+
+use crate::number::{parse_f64, parse_i64, parse_u64, NumError};
+use crate::scan::{is_eol, scan, skip_spaces, KEY, MEAS, TAGV, VALUE};
+use crate::{Diagnostic, ErrorKind, FieldValue, Line, Token};
+
+/// Longest measurement, tag key, tag value, field key or string field value accepted, in bytes:
+/// InfluxDB 3's limit since its `large-strings` feature became the default (1 MiB).
+pub const MAX_STRING_LEN: usize = 1 << 20;
 
 /// Iterates over the records of `input`, skipping blank and comment lines. Every invalid line yields
-/// its diagnostic(s) and parsing continues with the next line.
+/// its diagnostic and parsing continues with the next line.
 pub fn parse_lines(input: &[u8]) -> Lines<'_> {
-    todo!("{}", input.len())
+    Lines::new(input)
 }
 
-/// Iterator over records. (Core owner: add a `next_into(&mut Line)` that reuses the tag/field Vecs.)
+/// Iterator over records. `next_into` reuses a `Line`'s vectors; `next` allocates a fresh `Line`.
 pub struct Lines<'a> {
     input: &'a [u8],
+    /// Start of the next physical line to read.
+    pos: usize,
+    /// 1-based number of the physical line at `pos`.
+    line_no: u32,
+    /// The valid UTF-8 text from `seg_start` up to the next invalid byte (or the end of the input).
+    seg_start: usize,
+    seg: &'a str,
+    /// Length of the invalid byte sequence right after `seg` (0 when `seg` reaches the end).
+    bad_len: usize,
+    max_string_len: usize,
+}
+
+/// A parse failure before it is positioned: byte span in the input, and where to look for the
+/// next line from (the span's start unless a string value moved it).
+struct Failure {
+    kind: ErrorKind,
+    span: Range<usize>,
+    message: String,
+    resume: Option<usize>,
+}
+
+impl Failure {
+    fn new(kind: ErrorKind, span: Range<usize>, message: String) -> Self {
+        Failure {
+            kind,
+            span,
+            message,
+            resume: None,
+        }
+    }
+}
+
+/// The first string value of a record that held a newline: if the record then fails after that
+/// newline, the string was most likely not closed, and the error is reported there instead.
+struct MultiLine {
+    quote: usize,
+    newline: usize,
+    key: Range<usize>,
+}
+
+/// What a record's parse learns besides the `Line`.
+#[derive(Default)]
+struct RecordState {
+    /// Newlines inside string values (so the physical line count stays right).
+    newlines: u32,
+    multi_line: Option<MultiLine>,
+}
+
+impl<'a> Lines<'a> {
+    pub fn new(input: &'a [u8]) -> Self {
+        let (seg, bad_len) = utf8_segment(input, 0);
+        Lines {
+            input,
+            pos: 0,
+            line_no: 1,
+            seg_start: 0,
+            seg,
+            bad_len,
+            max_string_len: MAX_STRING_LEN,
+        }
+    }
+
+    /// Sets the longest accepted name or string value (default `MAX_STRING_LEN`).
+    pub fn with_max_string_len(mut self, max: usize) -> Self {
+        self.max_string_len = max;
+        self
+    }
+
+    /// The whole input being parsed.
+    pub fn input(&self) -> &'a [u8] {
+        self.input
+    }
+
+    /// Parses the next record into `line`, reusing its vectors. `None` at the end of the input;
+    /// `Some(Err(_))` for an invalid record, after which parsing goes on with the next line.
+    pub fn next_into(&mut self, line: &mut Line<'a>) -> Option<Result<(), Diagnostic>> {
+        let start = self.skip_to_record()?;
+        self.advance_segment(start);
+        line.tags.clear();
+        line.fields.clear();
+        line.timestamp = None;
+        let mut state = RecordState::default();
+        let first = skip_blanks(self.input, start);
+        let result = self.parse_record(first, line, &mut state).and_then(|end| {
+            self.text(start, end)
+                .map(|raw| (raw, end))
+                .ok_or_else(|| self.utf8_failure())
+        });
+        match result {
+            Ok((raw, end)) => {
+                line.raw = raw;
+                line.offset = start;
+                line.line_number = self.line_no;
+                self.line_no += 1 + state.newlines;
+                self.pos = match self.input.get(end) {
+                    Some(b'\r') => (end + 2).min(self.input.len()),
+                    Some(_) => end + 1,
+                    None => end,
+                };
+                Some(Ok(()))
+            }
+            Err(failure) => Some(Err(self.fail(start, failure, state.multi_line))),
+        }
+    }
+
+    /// Skips blank and comment lines; the start of the next record's physical line, if any.
+    fn skip_to_record(&mut self) -> Option<usize> {
+        let b = self.input;
+        loop {
+            let i = skip_blanks(b, self.pos);
+            match b.get(i) {
+                None => {
+                    self.pos = b.len();
+                    return None;
+                }
+                Some(b'\n' | b'\r' | b'#') if b[i] != b'\r' || is_eol(b, i) => {
+                    self.pos = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n + 1);
+                    self.line_no += 1;
+                }
+                Some(_) => return Some(self.pos),
+            }
+        }
+    }
+
+    /// Moves the valid-UTF-8 segment forward so that it starts at or before `pos`.
+    fn advance_segment(&mut self, pos: usize) {
+        while self.bad_len > 0 && self.seg_start + self.seg.len() < pos {
+            let next = self.seg_start + self.seg.len() + self.bad_len;
+            let (seg, bad_len) = utf8_segment(self.input, next);
+            self.seg_start = next;
+            self.seg = seg;
+            self.bad_len = bad_len;
+        }
+    }
+
+    /// The input's text `s..e`, or `None` when it holds invalid UTF-8.
+    fn text(&self, s: usize, e: usize) -> Option<&'a str> {
+        let from = s.checked_sub(self.seg_start)?;
+        self.seg.get(from..e - self.seg_start)
+    }
+
+    fn utf8_failure(&self) -> Failure {
+        let at = self.seg_start + self.seg.len();
+        Failure::new(ErrorKind::InvalidUtf8, at..at + 1, String::new())
+    }
+
+    fn token(&self, s: usize, e: usize, escaped: bool, string: bool) -> Result<Token<'a>, Failure> {
+        match self.text(s, e) {
+            Some(raw) => Ok(Token {
+                raw,
+                escaped,
+                string,
+            }),
+            None => Err(self.utf8_failure()),
+        }
+    }
+
+    /// Turns a failure into a diagnostic and moves past the bad record.
+    fn fail(
+        &mut self,
+        start: usize,
+        mut failure: Failure,
+        multi_line: Option<MultiLine>,
+    ) -> Diagnostic {
+        let b = self.input;
+        if let Some(ml) = multi_line {
+            if failure.span.start > ml.newline {
+                let key = show(&b[ml.key.clone()]);
+                failure = Failure {
+                    kind: ErrorKind::UnterminatedString,
+                    span: ml.quote..ml.quote + 1,
+                    message: format!(
+                        "expected '\"' to close the string value of field \"{key}\" on this line \
+                         (a string may span lines, but read that way the record is invalid: {})",
+                        failure.message
+                    ),
+                    resume: Some(ml.newline),
+                };
+            }
+        }
+        let resume = failure.resume.unwrap_or(failure.span.start).min(b.len());
+        let next = memchr::memchr(b'\n', &b[resume..]).map_or(b.len(), |n| resume + n + 1);
+        let mut record_end = next;
+        if record_end > start && b[record_end - 1] == b'\n' {
+            record_end -= 1;
+        }
+        if record_end > start && b[record_end - 1] == b'\r' {
+            record_end -= 1;
+        }
+        // Invalid UTF-8 anywhere in the rejected lines is reported first: it is the most basic
+        // problem, and other errors on such a line are often its consequence.
+        let bad = self.seg_start + self.seg.len();
+        if self.bad_len > 0 && bad >= start && bad < next {
+            failure = Failure::new(
+                ErrorKind::InvalidUtf8,
+                bad..bad + self.bad_len,
+                format!(
+                    "invalid UTF-8: byte 0x{:02x} does not start a valid UTF-8 character; line \
+                     protocol must be UTF-8",
+                    b[bad]
+                ),
+            );
+        }
+        let diagnostic = Diagnostic::locate(
+            &b[start..],
+            start,
+            self.line_no,
+            record_end - start,
+            failure.span.start - start..failure.span.end.max(failure.span.start) - start,
+            failure.kind,
+            failure.message,
+        );
+        self.line_no += memchr::memchr_iter(b'\n', &b[start..next]).count() as u32;
+        self.pos = next;
+        self.advance_segment(next);
+        diagnostic
+    }
+
+    /// Scans a name (measurement, tag key or value, field key) from `i` up to a byte of class
+    /// `mask`; backslash escapes the next byte. Returns the end and whether a backslash was seen.
+    fn scan_name(&self, i: usize, mask: u8) -> Result<(usize, bool), Failure> {
+        let b = self.input;
+        let mut j = scan(b, i, mask);
+        let mut escaped = false;
+        loop {
+            match b.get(j) {
+                Some(b'\\') => {
+                    if is_eol(b, j + 1) {
+                        return Err(Failure::new(
+                            ErrorKind::TrailingBackslash,
+                            j..j + 1,
+                            String::from(
+                                "expected a character after '\\' but the line ends: a backslash \
+                                 escapes the next character (write \\\\ for a backslash)",
+                            ),
+                        ));
+                    }
+                    escaped = true;
+                    j = scan(b, j + 2, mask);
+                }
+                Some(b'\r') if !is_eol(b, j) => j = scan(b, j + 1, mask),
+                Some(b'\t') => {
+                    return Err(Failure::new(
+                        ErrorKind::UnexpectedTab,
+                        j..j + 1,
+                        String::from(
+                            "expected a space or a name character, found a tab: line protocol \
+                             separates elements with spaces only",
+                        ),
+                    ))
+                }
+                _ => break,
+            }
+        }
+        if j - i > self.max_string_len {
+            return Err(Failure::new(
+                ErrorKind::NameTooLong,
+                i..j,
+                format!(
+                    "name \"{}\" is {} bytes long; the limit is {} bytes",
+                    show(&b[i..j]),
+                    j - i,
+                    self.max_string_len
+                ),
+            ));
+        }
+        Ok((j, escaped))
+    }
+
+    /// Parses one record whose first non-blank byte is at `i`; returns where its line ends.
+    fn parse_record(
+        &self,
+        i: usize,
+        line: &mut Line<'a>,
+        state: &mut RecordState,
+    ) -> Result<usize, Failure> {
+        let b = self.input;
+        let (m_end, m_escaped) = self.scan_name(i, MEAS)?;
+        if m_end == i {
+            return Err(Failure::new(
+                ErrorKind::MissingMeasurement,
+                i..i + 1,
+                format!(
+                    "expected a measurement name at the start of the line, found {}",
+                    found(b, i)
+                ),
+            ));
+        }
+        line.measurement = self.token(i, m_end, m_escaped, false)?;
+        let mut k = m_end;
+        if b.get(k) == Some(&b',') {
+            k = self.parse_tags(k, line)?;
+        }
+        if is_eol(b, k) {
+            let after = if line.tags.is_empty() {
+                "the measurement"
+            } else {
+                "the tag set"
+            };
+            return Err(Failure::new(
+                ErrorKind::MissingFieldSet,
+                k..k + 1,
+                format!(
+                    "expected a space and a field set (key=value) after {after}, found end of line"
+                ),
+            ));
+        }
+        let fields_start = skip_spaces(b, k);
+        if is_eol(b, fields_start) {
+            return Err(Failure::new(
+                ErrorKind::MissingFieldSet,
+                fields_start..fields_start + 1,
+                String::from("expected a field set (key=value) after the space, found end of line"),
+            ));
+        }
+        let after_fields = self.parse_fields(fields_start, line, state)?;
+        if is_eol(b, after_fields) {
+            return Ok(after_fields);
+        }
+        self.parse_timestamp(after_fields, line)
+    }
+
+    /// Parses `,key=value...` from the comma at `k`; returns the end of the last tag value.
+    fn parse_tags(&self, mut k: usize, line: &mut Line<'a>) -> Result<usize, Failure> {
+        let b = self.input;
+        loop {
+            let ks = k + 1;
+            let (ke, k_escaped) = self.scan_name(ks, KEY)?;
+            if ke == ks {
+                return Err(Failure::new(
+                    ErrorKind::MissingTagKey,
+                    ks..ks + 1,
+                    format!("expected a tag key after ',', found {}", found(b, ks)),
+                ));
+            }
+            if b.get(ke) != Some(&b'=') {
+                return Err(Failure::new(
+                    ErrorKind::MissingTagEquals,
+                    ke..ke + 1,
+                    format!(
+                        "expected '=' after tag key \"{}\", found {}",
+                        show(&b[ks..ke]),
+                        found(b, ke)
+                    ),
+                ));
+            }
+            let vs = ke + 1;
+            let (ve, v_escaped) = self.scan_name(vs, TAGV)?;
+            if ve == vs {
+                return Err(Failure::new(
+                    ErrorKind::MissingTagValue,
+                    vs..vs + 1,
+                    format!(
+                        "expected a tag value after \"{}=\", found {}",
+                        show(&b[ks..vs]),
+                        found(b, vs)
+                    ),
+                ));
+            }
+            let key = self.token(ks, ke, k_escaped, false)?;
+            let value = self.token(vs, ve, v_escaped, false)?;
+            line.tags.push((key, value));
+            k = ve;
+            if b.get(k) != Some(&b',') {
+                return Ok(k);
+            }
+        }
+    }
+
+    /// Parses the field set starting at `f`; returns the position after it (a space or the line end).
+    fn parse_fields(
+        &self,
+        mut f: usize,
+        line: &mut Line<'a>,
+        state: &mut RecordState,
+    ) -> Result<usize, Failure> {
+        let b = self.input;
+        let first = f;
+        loop {
+            let ks = f;
+            let (ke, k_escaped) = self.scan_name(ks, KEY)?;
+            if ke == ks {
+                return Err(self.empty_field_key(ks, ks == first));
+            }
+            if b.get(ke) != Some(&b'=') {
+                let word = &b[ks..ke];
+                let looks_like_time = ks == first && parse_i64(word).is_ok();
+                return Err(if looks_like_time {
+                    Failure::new(
+                        ErrorKind::MissingFieldSet,
+                        ks..ke,
+                        format!("expected a field set (key=value) before the timestamp, found only \"{}\"", show(word)),
+                    )
+                } else {
+                    Failure::new(
+                        ErrorKind::MissingFieldEquals,
+                        ke..ke + 1,
+                        format!(
+                            "expected '=' after field key \"{}\", found {}",
+                            show(word),
+                            found(b, ke)
+                        ),
+                    )
+                });
+            }
+            let key = self.token(ks, ke, k_escaped, false)?;
+            let vs = ke + 1;
+            let (value, ve) = self.parse_value(key, vs, state)?;
+            line.fields.push((key, value));
+            match b.get(ve) {
+                Some(b',') => f = ve + 1,
+                Some(b' ') => return Ok(ve),
+                _ if is_eol(b, ve) => return Ok(ve),
+                _ => {
+                    let hint = if matches!(value, FieldValue::String(_)) {
+                        " (write \\\" for a double quote inside a string)"
+                    } else {
+                        ""
+                    };
+                    return Err(Failure::new(
+                        ErrorKind::ExpectedSeparator,
+                        ve..ve + 1,
+                        format!(
+                            "expected ',' or a space after the value of field \"{}\", found {}{hint}",
+                            key.raw,
+                            found(b, ve)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    fn empty_field_key(&self, ks: usize, first: bool) -> Failure {
+        let b = self.input;
+        if !first && (is_eol(b, ks) || b[ks] == b' ') {
+            return Failure::new(
+                ErrorKind::TrailingComma,
+                ks - 1..ks,
+                format!(
+                    "expected a field key after ',', found {}: the field set must not end with ','",
+                    found(b, ks)
+                ),
+            );
+        }
+        let after = if first {
+            "at the start of the field set"
+        } else {
+            "after ','"
+        };
+        Failure::new(
+            ErrorKind::MissingFieldKey,
+            ks..ks + 1,
+            format!("expected a field key {after}, found {}", found(b, ks)),
+        )
+    }
+
+    /// Parses the value at `vs` of field `key`; returns it and the position after it.
+    fn parse_value(
+        &self,
+        key: Token<'a>,
+        vs: usize,
+        state: &mut RecordState,
+    ) -> Result<(FieldValue<'a>, usize), Failure> {
+        let b = self.input;
+        match b.get(vs) {
+            Some(b'"') => self.parse_string(key, vs, state),
+            Some(b't' | b'T' | b'f' | b'F') => {
+                let e = scan(b, vs, VALUE);
+                let v = match &b[vs..e] {
+                    b"t" | b"T" | b"true" | b"True" | b"TRUE" => true,
+                    b"f" | b"F" | b"false" | b"False" | b"FALSE" => false,
+                    word => {
+                        return Err(Failure::new(
+                            ErrorKind::InvalidBoolean,
+                            vs..e,
+                            format!(
+                                "expected a boolean (t, T, true, True, TRUE, f, F, false, False or FALSE) \
+                                 as the value of field \"{}\", found \"{}\"",
+                                key.raw,
+                                show(word)
+                            ),
+                        ))
+                    }
+                };
+                Ok((FieldValue::Boolean(v), e))
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                let e = scan(b, vs, VALUE);
+                Ok((number(key, &b[vs..e], vs)?, e))
+            }
+            _ if is_eol(b, vs) || b[vs] == b',' || b[vs] == b' ' => Err(Failure::new(
+                ErrorKind::MissingFieldValue,
+                vs..vs + 1,
+                format!(
+                    "expected a value after \"{}=\", found {}",
+                    key.raw,
+                    found(b, vs)
+                ),
+            )),
+            _ => {
+                let e = scan(b, vs, VALUE);
+                Err(Failure::new(
+                    ErrorKind::InvalidFieldValue,
+                    vs..e,
+                    format!(
+                        "expected a value for field \"{}\" (a number, a string in double quotes or \
+                         a boolean), found \"{}\"",
+                        key.raw,
+                        show(&b[vs..e])
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// Parses a string value whose opening quote is at `q`. It may span lines; the search for
+    /// the closing quote stops after `max_string_len` bytes, so a missing quote costs little.
+    fn parse_string(
+        &self,
+        key: Token<'a>,
+        q: usize,
+        state: &mut RecordState,
+    ) -> Result<(FieldValue<'a>, usize), Failure> {
+        let b = self.input;
+        let limit = (q + 2 + self.max_string_len).min(b.len());
+        let mut p = q + 1;
+        let mut escaped = false;
+        let close = loop {
+            match memchr::memchr2(b'"', b'\\', &b[p.min(limit)..limit]) {
+                Some(o) if b[p + o] == b'"' => break p + o,
+                Some(o) => {
+                    escaped = true;
+                    p += o + 2;
+                }
+                None => {
+                    let window = &b[q..limit];
+                    if limit == b.len() || memchr::memchr(b'\n', window).is_some() {
+                        let mut failure = Failure::new(
+                            ErrorKind::UnterminatedString,
+                            q..q + 1,
+                            format!("expected '\"' to close the string value of field \"{}\" that starts here", key.raw),
+                        );
+                        failure.resume = Some(q);
+                        return Err(failure);
+                    }
+                    return Err(self.string_too_long(key, q, limit - q - 1));
+                }
+            }
+        };
+        let len = close - q - 1;
+        if len > self.max_string_len {
+            let mut failure = self.string_too_long(key, q, len);
+            failure.resume = Some(close);
+            return Err(failure);
+        }
+        let content = &b[q + 1..close];
+        if let Some(n) = memchr::memchr(b'\n', content) {
+            state.newlines += memchr::memchr_iter(b'\n', content).count() as u32;
+            if state.multi_line.is_none() {
+                let key_start =
+                    key.raw.as_ptr() as usize - self.seg.as_ptr() as usize + self.seg_start;
+                state.multi_line = Some(MultiLine {
+                    quote: q,
+                    newline: q + 1 + n,
+                    key: key_start..key_start + key.raw.len(),
+                });
+            }
+        }
+        Ok((
+            FieldValue::String(self.token(q + 1, close, escaped, true)?),
+            close + 1,
+        ))
+    }
+
+    fn string_too_long(&self, key: Token<'a>, q: usize, len: usize) -> Failure {
+        Failure::new(
+            ErrorKind::StringTooLong,
+            q..q + 1,
+            format!(
+                "string value of field \"{}\" is longer than the limit of {} bytes ({} bytes or more)",
+                key.raw, self.max_string_len, len
+            ),
+        )
+    }
+
+    /// Parses the timestamp after the field set (`k` is at the space before it).
+    fn parse_timestamp(&self, k: usize, line: &mut Line<'a>) -> Result<usize, Failure> {
+        let b = self.input;
+        let ts = skip_spaces(b, k);
+        if is_eol(b, ts) {
+            return Ok(ts);
+        }
+        let te = scan(b, ts, VALUE);
+        let word = &b[ts..te];
+        match parse_i64(word) {
+            Ok(v) => line.timestamp = Some(v),
+            Err(NumError::Invalid) => {
+                return Err(Failure::new(
+                    ErrorKind::InvalidTimestamp,
+                    ts..te.max(ts + 1),
+                    format!(
+                        "expected a timestamp (an integer with an optional '-') or the end of the line \
+                         after the field set, found \"{}\"",
+                        show(word)
+                    ),
+                ))
+            }
+            Err(NumError::Overflow) => {
+                return Err(Failure::new(
+                    ErrorKind::TimestampOverflow,
+                    ts..te,
+                    format!("timestamp {} does not fit a signed 64-bit integer", show(word)),
+                ))
+            }
+        }
+        let end = skip_spaces(b, te);
+        if !is_eol(b, end) {
+            let line_end = memchr::memchr(b'\n', &b[end..]).map_or(b.len(), |n| end + n);
+            return Err(Failure::new(
+                ErrorKind::TrailingContent,
+                end..line_end,
+                format!(
+                    "expected the end of the line after the timestamp, found \"{}\"",
+                    show(&b[end..line_end])
+                ),
+            ));
+        }
+        Ok(end)
+    }
 }
 
 impl<'a> Iterator for Lines<'a> {
     type Item = Result<Line<'a>, Diagnostic>;
     fn next(&mut self) -> Option<Self::Item> {
-        todo!("{}", self.input.len())
+        let mut line = Line::new();
+        Some(self.next_into(&mut line)?.map(|()| line))
+    }
+}
+
+/// Decodes a number literal: `i` suffix integer, `u` suffix unsigned, else float.
+fn number<'a>(key: Token<'a>, t: &[u8], at: usize) -> Result<FieldValue<'a>, Failure> {
+    let span = at..at + t.len();
+    let fail = |kind, message: String| Err(Failure::new(kind, span.clone(), message));
+    let key = key.raw;
+    match t.split_last() {
+        Some((b'i', digits)) => match parse_i64(digits) {
+            Ok(v) => Ok(FieldValue::Integer(v)),
+            Err(NumError::Invalid) => fail(
+                ErrorKind::InvalidInteger,
+                format!(
+                    "expected an integer (digits with an optional '-') before 'i' in the value of \
+                     field \"{key}\", found \"{}\"",
+                    show(t)
+                ),
+            ),
+            Err(NumError::Overflow) => fail(
+                ErrorKind::IntegerOverflow,
+                format!(
+                    "integer {} of field \"{key}\" is outside the signed 64-bit range \
+                     -9223372036854775808..=9223372036854775807",
+                    show(digits)
+                ),
+            ),
+        },
+        Some((b'u', digits)) => match parse_u64(digits) {
+            Ok(v) => Ok(FieldValue::UInteger(v)),
+            Err(NumError::Invalid) => fail(
+                ErrorKind::InvalidUnsigned,
+                format!(
+                    "expected an unsigned integer (digits only, no sign) before 'u' in the value of \
+                     field \"{key}\", found \"{}\"",
+                    show(t)
+                ),
+            ),
+            Err(NumError::Overflow) => fail(
+                ErrorKind::UnsignedOverflow,
+                format!(
+                    "unsigned integer {} of field \"{key}\" is outside the range 0..=18446744073709551615",
+                    show(digits)
+                ),
+            ),
+        },
+        _ => match parse_f64(t) {
+            Ok(v) => Ok(FieldValue::Float(v)),
+            Err(NumError::Invalid) => fail(
+                ErrorKind::InvalidFloat,
+                format!(
+                    "expected a number as the value of field \"{key}\" (like 1, -1.5 or 1.5e3; \
+                     suffix i for an integer, u for an unsigned integer), found \"{}\"",
+                    show(t)
+                ),
+            ),
+            Err(NumError::Overflow) => fail(
+                ErrorKind::InvalidFloat,
+                format!("float {} of field \"{key}\" is too large for a 64-bit float", show(t)),
+            ),
+        },
+    }
+}
+
+/// The valid UTF-8 text of `input` from `start` to the first invalid byte, and the length of the
+/// invalid sequence there (0 when the text reaches the end).
+fn utf8_segment(input: &[u8], start: usize) -> (&str, usize) {
+    let rest = &input[start.min(input.len())..];
+    match core::str::from_utf8(rest) {
+        Ok(text) => (text, 0),
+        Err(e) => {
+            let valid = &rest[..e.valid_up_to()];
+            let bad_len = e.error_len().unwrap_or(rest.len() - valid.len());
+            (core::str::from_utf8(valid).unwrap_or_default(), bad_len)
+        }
+    }
+}
+
+/// Skips spaces and tabs (leading whitespace of a line, which InfluxDB ignores).
+fn skip_blanks(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    i
+}
+
+/// Describes the byte at `i` for a message: `end of line`, `' '`, `','`, `'é'`.
+fn found(b: &[u8], i: usize) -> String {
+    if is_eol(b, i) {
+        return String::from("end of line");
+    }
+    let rest = &b[i..b.len().min(i + 4)];
+    let c = match core::str::from_utf8(rest) {
+        Ok(s) => s.chars().next(),
+        Err(e) if e.valid_up_to() > 0 => core::str::from_utf8(&rest[..e.valid_up_to()])
+            .ok()
+            .and_then(|s| s.chars().next()),
+        Err(_) => None,
+    };
+    match c {
+        Some(c) => format!("'{c}'"),
+        None => format!("byte 0x{:02x}", b[i]),
+    }
+}
+
+/// Text for a message: lossy UTF-8, at most 40 characters.
+fn show(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    match text.char_indices().nth(40) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.into_owned(),
     }
 }

@@ -1,19 +1,74 @@
 //! Borrowed views of one parsed line. Nothing here copies the input unless a token holds an escape.
 use alloc::borrow::Cow;
+use alloc::string::String;
 use alloc::vec::Vec;
 
-/// A name as written in the input (measurement, tag key/value, field key): the raw slice, and
-/// whether it contains a backslash escape, so unescaping costs nothing for the common case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+use crate::write::{OwnedFieldValue, Point};
+
+/// A name or string as written in the input (measurement, tag key/value, field key, string field
+/// value): the raw slice, and whether it contains a backslash, so unescaping costs nothing for the
+/// common case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Token<'a> {
     pub raw: &'a str,
+    /// The raw text holds at least one backslash.
     pub escaped: bool,
+    /// A string field value (between the quotes): only `\"` and `\\` are escapes. Otherwise a name:
+    /// `\,`, `\=`, `\ ` and `\\` are escapes.
+    pub string: bool,
 }
 
 impl<'a> Token<'a> {
-    /// The value with escapes removed; borrowed when there were none.
+    /// A name token (measurement, tag key or value, field key).
+    pub fn name(raw: &'a str) -> Self {
+        Token {
+            raw,
+            escaped: raw.contains('\\'),
+            string: false,
+        }
+    }
+
+    /// A string field value (the text between the quotes).
+    pub fn string(raw: &'a str) -> Self {
+        Token {
+            raw,
+            escaped: raw.contains('\\'),
+            string: true,
+        }
+    }
+
+    /// The value with escapes removed; borrowed when there were none. A backslash before any
+    /// other character is kept as is.
     pub fn unescaped(&self) -> Cow<'a, str> {
-        todo!()
+        if !self.escaped {
+            return Cow::Borrowed(self.raw);
+        }
+        let mut out = String::with_capacity(self.raw.len());
+        let mut chars = self.raw.chars();
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some(n) if is_escapable(n, self.string) => out.push(n),
+                Some(n) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                None => out.push('\\'),
+            }
+        }
+        Cow::Owned(out)
+    }
+}
+
+/// Whether `\c` stands for `c` in a name (`string == false`) or in a string field value.
+pub(crate) fn is_escapable(c: char, string: bool) -> bool {
+    if string {
+        matches!(c, '"' | '\\')
+    } else {
+        matches!(c, ',' | '=' | ' ' | '\\')
     }
 }
 
@@ -38,6 +93,18 @@ impl FieldType {
             FieldType::Boolean => "boolean",
         }
     }
+
+    /// InfluxDB 3's name for the column type, used in its schema-conflict messages
+    /// (`iox::column_type::field::float`).
+    pub fn iox_name(self) -> &'static str {
+        match self {
+            FieldType::Float => "iox::column_type::field::float",
+            FieldType::Integer => "iox::column_type::field::integer",
+            FieldType::UInteger => "iox::column_type::field::uinteger",
+            FieldType::String => "iox::column_type::field::string",
+            FieldType::Boolean => "iox::column_type::field::boolean",
+        }
+    }
 }
 
 /// A decoded field value. Strings stay borrowed (raw, still escaped) until asked for.
@@ -51,16 +118,89 @@ pub enum FieldValue<'a> {
     Boolean(bool),
 }
 
+impl FieldValue<'_> {
+    pub fn field_type(&self) -> FieldType {
+        match self {
+            FieldValue::Float(_) => FieldType::Float,
+            FieldValue::Integer(_) => FieldType::Integer,
+            FieldValue::UInteger(_) => FieldType::UInteger,
+            FieldValue::String(_) => FieldType::String,
+            FieldValue::Boolean(_) => FieldType::Boolean,
+        }
+    }
+
+    /// The owned, unescaped value.
+    pub fn to_owned_value(&self) -> OwnedFieldValue {
+        match *self {
+            FieldValue::Float(v) => OwnedFieldValue::Float(v),
+            FieldValue::Integer(v) => OwnedFieldValue::Integer(v),
+            FieldValue::UInteger(v) => OwnedFieldValue::UInteger(v),
+            FieldValue::String(t) => OwnedFieldValue::String(t.unescaped().into_owned()),
+            FieldValue::Boolean(v) => OwnedFieldValue::Boolean(v),
+        }
+    }
+}
+
 /// One valid line (record) of the input.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Line<'a> {
     /// 1-based physical line number where the record starts (blank and comment lines count).
     pub line_number: u32,
-    /// The record's text exactly as in the input (may span physical lines inside a quoted string).
+    /// The record's text exactly as in the input, from the start of its physical line (leading
+    /// whitespace included) to its end (line ending excluded). It spans several physical lines
+    /// when a string field value holds a newline.
     pub raw: &'a str,
+    /// Byte offset of `raw` in the whole input.
+    pub offset: usize,
     pub measurement: Token<'a>,
     pub tags: Vec<(Token<'a>, Token<'a>)>,
     pub fields: Vec<(Token<'a>, FieldValue<'a>)>,
     /// The timestamp as written, before any precision is applied.
     pub timestamp: Option<i64>,
+}
+
+impl<'a> Line<'a> {
+    /// An empty line whose vectors `Lines::next_into` fills and reuses.
+    pub fn new() -> Self {
+        Line::default()
+    }
+
+    /// The owned, unescaped point (timestamp as written, no precision applied).
+    pub fn to_point(&self) -> Point {
+        Point {
+            measurement: self.measurement.unescaped().into_owned(),
+            tags: self
+                .tags
+                .iter()
+                .map(|(k, v)| (k.unescaped().into_owned(), v.unescaped().into_owned()))
+                .collect(),
+            fields: self
+                .fields
+                .iter()
+                .map(|(k, v)| (k.unescaped().into_owned(), v.to_owned_value()))
+                .collect(),
+            timestamp: self.timestamp,
+        }
+    }
+
+    /// Byte range, relative to `raw`, of a slice of `raw` (e.g. a token's `raw`). Slices from
+    /// elsewhere give an empty range at 0.
+    pub fn span_of(&self, part: &str) -> core::ops::Range<usize> {
+        let base = self.raw.as_ptr() as usize;
+        let at = part.as_ptr() as usize;
+        if at < base || at + part.len() > base + self.raw.len() {
+            return 0..0;
+        }
+        at - base..at - base + part.len()
+    }
+
+    /// Byte range, relative to `raw`, of the timestamp as written (empty at the end when absent).
+    pub fn timestamp_span(&self) -> core::ops::Range<usize> {
+        let trimmed = self.raw.trim_end_matches([' ', '\r']);
+        if self.timestamp.is_none() {
+            return trimmed.len()..trimmed.len();
+        }
+        let start = trimmed.rfind(' ').map_or(0, |i| i + 1);
+        start..trimmed.len()
+    }
 }

@@ -5,7 +5,11 @@ use std::process::ExitCode;
 mod cli;
 
 #[derive(Parser)]
-#[command(name = "linewise", version, about = "Line-protocol ingest: validate, write, store, query")]
+#[command(
+    name = "linewise",
+    version,
+    about = "Line-protocol ingest: validate, write, store, query"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
