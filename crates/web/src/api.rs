@@ -19,10 +19,36 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ApiError::Network(e) => write!(f, "no response from the server: {e}"),
-            ApiError::Http { status, body } if body.trim().is_empty() => write!(f, "HTTP {status}"),
-            ApiError::Http { status, body } => write!(f, "HTTP {status}: {}", body.trim()),
+            ApiError::Http { status, body } => match short_body(body) {
+                None => write!(f, "HTTP {status}"),
+                Some(text) => write!(f, "HTTP {status}: {text}"),
+            },
         }
     }
+}
+
+/// Longest piece of a server answer repeated in a message (the full answer stays available).
+const MAX_ECHO: usize = 300;
+
+/// The part of an error body worth showing: the JSON `error` text, or the trimmed text, cut to
+/// `MAX_ECHO` characters; an HTML page is named rather than dumped.
+fn short_body(body: &str) -> Option<String> {
+    let body = body.trim();
+    if body.is_empty() {
+        return None;
+    }
+    if body.starts_with('<') {
+        return Some("(an HTML page, not an API answer)".into());
+    }
+    let text = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
+        .unwrap_or_else(|| body.to_owned());
+    let mut cut: String = text.chars().take(MAX_ECHO).collect();
+    if cut.len() < text.len() {
+        cut.push('…');
+    }
+    Some(cut)
 }
 
 fn authed(req: RequestBuilder, token: &str) -> RequestBuilder {
@@ -231,6 +257,16 @@ mod tests {
         let iox = r#"{"code":"invalid","line":3,"message":"oops"}"#;
         assert_eq!(rejected_lines(iox).unwrap().1[0].message, "oops");
         assert!(rejected_lines("not json").is_none());
+    }
+
+    #[test]
+    fn shortens_error_bodies() {
+        let e = ApiError::Http { status: 404, body: "<!DOCTYPE html><html>".into() };
+        assert_eq!(e.to_string(), "HTTP 404: (an HTML page, not an API answer)");
+        let e = ApiError::Http { status: 401, body: r#"{"error":"missing token"}"#.into() };
+        assert_eq!(e.to_string(), "HTTP 401: missing token");
+        let long = "x".repeat(1000);
+        assert_eq!(ApiError::Http { status: 500, body: long }.to_string().chars().count(), 10 + MAX_ECHO + 1);
     }
 
     #[test]

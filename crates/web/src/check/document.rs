@@ -283,7 +283,7 @@ impl Document {
         self.warnings.keys().filter(|i| self.error_on(**i).is_none()).count()
     }
 
-    /// Every problem in line order: each line's error, and warnings on lines without one, at most
+    /// Every problem: each line's error in line order, then warnings on lines without one, at most
     /// `max_errors` errors and `max_warnings` warnings.
     pub fn problems(&self, max_errors: usize, max_warnings: usize) -> Vec<Problem> {
         let mut out = Vec::new();
@@ -301,7 +301,6 @@ impl Document {
                 severity: Severity::Warning,
             });
         }
-        out.sort_by_key(|p| p.line);
         out
     }
 }

@@ -100,4 +100,13 @@ mod tests {
         assert_eq!(iso(-1), "1969-12-31T23:59:59.999999999Z");
         assert_eq!(iso(951_782_400_000_000_000), "2000-02-29T00:00:00Z");
     }
+
+    #[test]
+    fn warns_when_the_magnitude_says_another_unit() {
+        let w = unit_warning(1_641_024_000, Precision::Nanosecond).unwrap();
+        assert!(w.contains("looks like seconds"), "{w}");
+        assert!(w.contains("2022-01-01T08:00:00Z") && w.contains("1970-01-01T00:00:01.641024Z"), "{w}");
+        assert!(unit_warning(1_641_024_000, Precision::Second).is_none());
+        assert!(unit_warning(1_641_024_000, Precision::Auto).is_none());
+    }
 }

@@ -1,8 +1,7 @@
 //! A small form that builds one point and appends it as correctly escaped line protocol, written
 //! by the core's writer (the same code the server and the npm package use).
 use leptos::prelude::*;
-use linewise_core::write::OwnedFieldValue;
-use linewise_core::{write_line, FieldType, Point, Precision};
+use linewise_core::{write_line, FieldType, OwnedFieldValue, Point, Precision};
 
 use crate::state::AppState;
 
@@ -114,7 +113,10 @@ pub fn Author() -> impl IntoView {
             return;
         }
         let mut line = String::new();
-        write_line(&mut line, &point);
+        if let Err(e) = write_line(&mut line, &point) {
+            note.set(format!("Cannot write this point: {e}."));
+            return;
+        }
         let mut text = state.doc.with_value(|d| d.text().to_string());
         if let Some(el) = state.editor.get_untracked() {
             text = el.value();
