@@ -20,6 +20,9 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 extern crate alloc;
 
+#[cfg(feature = "arrow")]
+pub mod columns;
+
 pub mod diagnostic;
 mod number;
 pub mod parse;

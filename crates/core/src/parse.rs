@@ -196,8 +196,8 @@ impl<'a> Lines<'a> {
                     kind: ErrorKind::UnterminatedString,
                     span: ml.quote..ml.quote + 1,
                     message: format!(
-                        "expected '\"' to close the string value of field \"{key}\" on this line \
-                         (a string may span lines, but read that way the record is invalid: {})",
+                        "expected '\"' to close the string value of field \"{key}\" before the \
+                         end of the line (read as a string spanning lines, the record is invalid: {})",
                         failure.message
                     ),
                     resume: Some(ml.newline),
@@ -378,7 +378,7 @@ impl<'a> Lines<'a> {
                     vs..vs + 1,
                     format!(
                         "expected a tag value after \"{}=\", found {}",
-                        show(&b[ks..vs]),
+                        show(&b[ks..ke]),
                         found(b, vs)
                     ),
                 ));

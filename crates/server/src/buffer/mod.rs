@@ -1,0 +1,434 @@
+//! The in-memory buffer: accepted rows, per database and table, as Arrow record batches.
+//!
+//! Each write appends one `RecordBatch` per table under that table's lock, so concurrent writers
+//! to one table never interleave rows within a write and never lose one. Every chunk carries a
+//! sequence number; persistence takes a `snapshot` (all chunks up to a sequence, aligned to the
+//! table's merged schema) and later calls `drop_through` with that sequence once the rows are
+//! safely in Parquet. The total size is bounded: past the bound, `insert` answers `Full` and the
+//! HTTP layer tells clients to retry later.
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use arrow::array::{new_null_array, ArrayRef};
+use arrow::datatypes::{DataType, Field, FieldRef, Schema, SchemaRef};
+use arrow::error::ArrowError;
+use arrow::record_batch::RecordBatch;
+use thiserror::Error;
+
+use crate::write::batch::WriteBatch;
+
+#[derive(Debug, Error)]
+pub enum BufferError {
+    #[error("the in-memory buffer is full ({used} of {limit} bytes); retry after the buffer is persisted")]
+    Full { used: usize, limit: usize },
+    #[error("column '{column}' of table '{table}' is {existing} in the buffer but {incoming} in the write")]
+    SchemaMismatch {
+        table: String,
+        column: String,
+        existing: DataType,
+        incoming: DataType,
+    },
+    #[error("aligning buffered rows of table '{table}': {source}")]
+    Arrow { table: String, source: ArrowError },
+}
+
+struct Chunk {
+    seq: u64,
+    batch: RecordBatch,
+}
+
+#[derive(Default)]
+struct TableBuffer {
+    /// Union of all chunks' columns: tags, then fields, then `time`.
+    schema: Option<SchemaRef>,
+    chunks: Vec<Chunk>,
+    rows: usize,
+    bytes: usize,
+}
+
+/// Rows of one table as handed to persistence or queries.
+pub struct TableSnapshot {
+    pub schema: SchemaRef,
+    /// Every batch has exactly `schema` (columns a chunk lacks are null).
+    pub batches: Vec<RecordBatch>,
+    /// Pass to `drop_through` once these rows are persisted.
+    pub through_seq: u64,
+}
+
+/// Row count and size of one buffered table (for `/metrics` and tests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableStats {
+    pub db: String,
+    pub table: String,
+    pub rows: usize,
+    pub bytes: usize,
+}
+
+type TableRef = Arc<Mutex<TableBuffer>>;
+
+pub struct Buffer {
+    tables: RwLock<HashMap<(String, String), TableRef>>,
+    bytes: AtomicUsize,
+    limit: usize,
+    next_seq: AtomicU64,
+}
+
+fn is_tag(f: &Field) -> bool {
+    matches!(f.data_type(), DataType::Dictionary(..))
+}
+
+/// `existing` plus the columns of `incoming` it lacks, keeping tags before fields before `time`.
+fn merge_schema(
+    table: &str,
+    existing: Option<&SchemaRef>,
+    incoming: &SchemaRef,
+) -> Result<SchemaRef, BufferError> {
+    let Some(existing) = existing else {
+        return Ok(nullable(incoming.fields().iter()));
+    };
+    let mut added: Vec<FieldRef> = Vec::new();
+    for f in incoming.fields() {
+        match existing.field_with_name(f.name()) {
+            Ok(e) if e.data_type() == f.data_type() => {}
+            Ok(e) => {
+                return Err(BufferError::SchemaMismatch {
+                    table: table.into(),
+                    column: f.name().clone(),
+                    existing: e.data_type().clone(),
+                    incoming: f.data_type().clone(),
+                })
+            }
+            Err(_) => added.push(f.clone()),
+        }
+    }
+    if added.is_empty() {
+        return Ok(existing.clone());
+    }
+    let all: Vec<&FieldRef> = existing.fields().iter().chain(added.iter()).collect();
+    let time = linewise_core::columns::TIME_COLUMN;
+    let tags = all.iter().filter(|f| is_tag(f));
+    let fields = all.iter().filter(|f| !is_tag(f) && f.name() != time);
+    let times = all.iter().filter(|f| f.name() == time);
+    Ok(nullable(tags.chain(fields).chain(times).copied()))
+}
+
+/// A schema whose data columns may be null: a later write may leave any of them out.
+fn nullable<'a>(fields: impl Iterator<Item = &'a FieldRef>) -> SchemaRef {
+    let time = linewise_core::columns::TIME_COLUMN;
+    let fields: Vec<FieldRef> = fields
+        .map(|f| {
+            if f.name() == time || f.is_nullable() {
+                f.clone()
+            } else {
+                Arc::new(f.as_ref().clone().with_nullable(true))
+            }
+        })
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
+/// `batch` with `schema`'s columns, nulls where it has none.
+fn align(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, ArrowError> {
+    if batch.schema().fields() == schema.fields() {
+        return Ok(batch.clone());
+    }
+    let columns: Vec<ArrayRef> = schema
+        .fields()
+        .iter()
+        .map(|f| match batch.column_by_name(f.name()) {
+            Some(c) => c.clone(),
+            None => new_null_array(f.data_type(), batch.num_rows()),
+        })
+        .collect();
+    RecordBatch::try_new(schema.clone(), columns)
+}
+
+impl Buffer {
+    /// A buffer that refuses writes once it holds `limit` bytes of Arrow data.
+    pub fn new(limit: usize) -> Self {
+        Buffer {
+            tables: RwLock::new(HashMap::new()),
+            bytes: AtomicUsize::new(0),
+            limit,
+            next_seq: AtomicU64::new(1),
+        }
+    }
+
+    /// Arrow bytes held now.
+    pub fn bytes(&self) -> usize {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    /// Fails fast when the buffer is full, before a write does any work.
+    pub fn check_capacity(&self) -> Result<(), BufferError> {
+        let used = self.bytes();
+        if used >= self.limit {
+            return Err(BufferError::Full {
+                used,
+                limit: self.limit,
+            });
+        }
+        Ok(())
+    }
+
+    fn table(&self, db: &str, table: &str) -> TableRef {
+        let key = (db.to_string(), table.to_string());
+        if let Some(t) = self
+            .tables
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return t.clone();
+        }
+        self.tables
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(key)
+            .or_default()
+            .clone()
+    }
+
+    /// Appends a write: all of its tables or, on error, none.
+    pub fn insert(&self, batch: &WriteBatch) -> Result<(), BufferError> {
+        self.check_capacity()?;
+        let mut targets: Vec<(&str, &RecordBatch, TableRef)> = batch
+            .tables
+            .iter()
+            .map(|(name, rb)| (name.as_str(), rb, self.table(&batch.db, name)))
+            .collect();
+        // One lock order for every writer: by table name.
+        targets.sort_by(|a, b| a.0.cmp(b.0));
+        let mut guards: Vec<_> = targets
+            .iter()
+            .map(|(_, _, t)| t.lock().unwrap_or_else(|p| p.into_inner()))
+            .collect();
+        let mut schemas = Vec::with_capacity(targets.len());
+        for ((name, rb, _), g) in targets.iter().zip(&guards) {
+            schemas.push(merge_schema(name, g.schema.as_ref(), &rb.schema())?);
+        }
+        let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+        for (((_, rb, _), g), schema) in targets.iter().zip(guards.iter_mut()).zip(schemas) {
+            let size = rb.get_array_memory_size();
+            g.schema = Some(schema);
+            g.rows += rb.num_rows();
+            g.bytes += size;
+            g.chunks.push(Chunk {
+                seq,
+                batch: (*rb).clone(),
+            });
+            self.bytes.fetch_add(size, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// All rows of a table now, aligned to its merged schema.
+    pub fn snapshot(&self, db: &str, table: &str) -> Result<Option<TableSnapshot>, BufferError> {
+        let key = (db.to_string(), table.to_string());
+        let Some(t) = self
+            .tables
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .cloned()
+        else {
+            return Ok(None);
+        };
+        let g = t.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(schema) = g.schema.clone() else {
+            return Ok(None);
+        };
+        let batches = g
+            .chunks
+            .iter()
+            .map(|c| align(&c.batch, &schema))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|source| BufferError::Arrow {
+                table: table.into(),
+                source,
+            })?;
+        let through_seq = g.chunks.last().map_or(0, |c| c.seq);
+        Ok(Some(TableSnapshot {
+            schema,
+            batches,
+            through_seq,
+        }))
+    }
+
+    /// Forgets a table's chunks up to and including `seq` (they are persisted).
+    pub fn drop_through(&self, db: &str, table: &str, seq: u64) {
+        let key = (db.to_string(), table.to_string());
+        let Some(t) = self
+            .tables
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .cloned()
+        else {
+            return;
+        };
+        let mut g = t.lock().unwrap_or_else(|p| p.into_inner());
+        let (gone, kept): (Vec<Chunk>, Vec<Chunk>) = g.chunks.drain(..).partition(|c| c.seq <= seq);
+        g.chunks = kept;
+        for c in gone {
+            let size = c.batch.get_array_memory_size();
+            g.rows -= c.batch.num_rows();
+            g.bytes -= size;
+            self.bytes.fetch_sub(size, Ordering::Relaxed);
+        }
+    }
+
+    /// Forgets every table of a deleted database.
+    pub fn drop_database(&self, db: &str) {
+        let mut tables = self.tables.write().unwrap_or_else(|p| p.into_inner());
+        tables.retain(|(d, _), t| {
+            if d != db {
+                return true;
+            }
+            let g = t.lock().unwrap_or_else(|p| p.into_inner());
+            self.bytes.fetch_sub(g.bytes, Ordering::Relaxed);
+            false
+        });
+    }
+
+    /// Every buffered table with its row count, sorted by database and table.
+    pub fn stats(&self) -> Vec<TableStats> {
+        let tables = self.tables.read().unwrap_or_else(|p| p.into_inner());
+        let mut out: Vec<TableStats> = tables
+            .iter()
+            .map(|((db, table), t)| {
+                let g = t.lock().unwrap_or_else(|p| p.into_inner());
+                TableStats {
+                    db: db.clone(),
+                    table: table.clone(),
+                    rows: g.rows,
+                    bytes: g.bytes,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.db, &a.table).cmp(&(&b.db, &b.table)));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{
+        Float64Array, Int64Array, StringDictionaryBuilder, TimestampNanosecondArray,
+    };
+    use arrow::datatypes::Int32Type;
+
+    fn time(v: Vec<i64>) -> ArrayRef {
+        Arc::new(TimestampNanosecondArray::from(v).with_timezone("UTC"))
+    }
+
+    fn tag(v: &[&str]) -> ArrayRef {
+        let mut b = StringDictionaryBuilder::<Int32Type>::new();
+        for s in v {
+            b.append_value(s);
+        }
+        Arc::new(b.finish())
+    }
+
+    fn write(db: &str, table: &str, cols: Vec<(&str, ArrayRef)>) -> WriteBatch {
+        WriteBatch {
+            db: db.into(),
+            tables: vec![(table.into(), RecordBatch::try_from_iter(cols).unwrap())],
+        }
+    }
+
+    #[test]
+    fn merges_schemas_and_aligns() {
+        let b = Buffer::new(usize::MAX);
+        let f: ArrayRef = Arc::new(Float64Array::from(vec![1.0]));
+        let i: ArrayRef = Arc::new(Int64Array::from(vec![7, 8]));
+        b.insert(&write("d", "t", vec![("a", f), ("time", time(vec![1]))]))
+            .unwrap();
+        b.insert(&write(
+            "d",
+            "t",
+            vec![
+                ("host", tag(&["x", "y"])),
+                ("n", i),
+                ("time", time(vec![2, 3])),
+            ],
+        ))
+        .unwrap();
+        let s = b.snapshot("d", "t").unwrap().unwrap();
+        let names: Vec<_> = s
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.name().as_str())
+            .collect();
+        assert_eq!(names, ["host", "a", "n", "time"]);
+        assert_eq!(s.batches.len(), 2);
+        assert_eq!(s.batches[0].column(0).null_count(), 1);
+        assert_eq!(b.stats()[0].rows, 3);
+        b.drop_through("d", "t", s.through_seq);
+        assert_eq!(b.stats()[0].rows, 0);
+        assert_eq!(b.bytes(), 0);
+    }
+
+    #[test]
+    fn refuses_a_type_change_and_when_full() {
+        let b = Buffer::new(usize::MAX);
+        let f: ArrayRef = Arc::new(Float64Array::from(vec![1.0]));
+        let i: ArrayRef = Arc::new(Int64Array::from(vec![1]));
+        b.insert(&write("d", "t", vec![("v", f), ("time", time(vec![1]))]))
+            .unwrap();
+        let err = b
+            .insert(&write("d", "t", vec![("v", i), ("time", time(vec![1]))]))
+            .unwrap_err();
+        assert!(matches!(err, BufferError::SchemaMismatch { .. }), "{err}");
+        let small = Buffer::new(1);
+        let f: ArrayRef = Arc::new(Float64Array::from(vec![1.0]));
+        small
+            .insert(&write(
+                "d",
+                "t",
+                vec![("v", f.clone()), ("time", time(vec![1]))],
+            ))
+            .unwrap();
+        assert!(matches!(
+            small.insert(&write("d", "t", vec![("v", f), ("time", time(vec![1]))])),
+            Err(BufferError::Full { .. })
+        ));
+    }
+
+    #[test]
+    fn concurrent_writers_keep_every_row() {
+        let b = Arc::new(Buffer::new(usize::MAX));
+        let threads: Vec<_> = (0..8)
+            .map(|w| {
+                let b = b.clone();
+                std::thread::spawn(move || {
+                    for k in 0..50 {
+                        let v: ArrayRef = Arc::new(Int64Array::from(vec![w; 10]));
+                        let t = time((0..10).map(|x| k * 10 + x).collect());
+                        b.insert(&write("d", "t", vec![("w", v), ("time", t)]))
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let s = b.snapshot("d", "t").unwrap().unwrap();
+        assert_eq!(
+            s.batches.iter().map(|b| b.num_rows()).sum::<usize>(),
+            8 * 50 * 10
+        );
+        for batch in &s.batches {
+            let w = batch
+                .column(0)
+                .as_any()
+                .downcast_ref::<Int64Array>()
+                .unwrap();
+            assert!(w.iter().all(|x| x == w.iter().next().unwrap()));
+        }
+    }
+}

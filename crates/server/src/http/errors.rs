@@ -1,0 +1,186 @@
+//! Error responses. Each write API has its own body shape (spec §1.2–1.4); the status codes follow
+//! InfluxDB 3 except that a full buffer or WAL answers 503 with `Retry-After` so clients retry.
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::body::BodyError;
+use crate::write::{LineError, WriteError};
+
+/// Which API's error shape to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// `/api/v3/*`: plain text for request problems, `{"error", "data"}` JSON for lines.
+    V3,
+    /// `/api/v2/write`: `{"code", "message"}` JSON for everything.
+    V2,
+    /// `/write`: `{"error"}` JSON for parameters, otherwise the v3 bodies.
+    V1,
+}
+
+/// Seconds a client should wait before retrying a write refused for lack of room.
+const RETRY_AFTER_SECS: &str = "1";
+
+#[derive(Debug)]
+pub enum ApiError {
+    Param(String),
+    DbName(String),
+    Body(BodyError),
+    Write(WriteError),
+    Partial(Vec<LineError>),
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a, D: Serialize> {
+    error: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<D>,
+}
+
+#[derive(Serialize)]
+struct V2Body<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+pub fn text(status: StatusCode, body: impl Into<String>) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        body.into(),
+    )
+        .into_response()
+}
+
+pub fn json(status: StatusCode, body: &impl Serialize) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
+}
+
+/// `{"error": msg}`.
+pub fn error_json(status: StatusCode, msg: &str) -> Response {
+    json(
+        status,
+        &ErrorBody::<()> {
+            error: msg,
+            data: None,
+        },
+    )
+}
+
+fn v2(status: StatusCode, code: &str, message: &str) -> Response {
+    json(status, &V2Body { code, message })
+}
+
+fn retry_later(mut r: Response) -> Response {
+    r.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from_static(RETRY_AFTER_SECS),
+    );
+    r
+}
+
+impl ApiError {
+    pub fn into_response(self, dialect: Dialect) -> Response {
+        use Dialect::*;
+        match self {
+            ApiError::Param(msg) => match dialect {
+                V3 => text(StatusCode::BAD_REQUEST, msg),
+                V2 => v2(StatusCode::BAD_REQUEST, "invalid", &msg),
+                V1 => error_json(StatusCode::BAD_REQUEST, &msg),
+            },
+            ApiError::DbName(msg) => match dialect {
+                V2 => v2(StatusCode::BAD_REQUEST, "invalid", &msg),
+                V3 | V1 => error_json(StatusCode::BAD_REQUEST, &msg),
+            },
+            ApiError::Body(e) => {
+                let status = match e {
+                    BodyError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+                    BodyError::Disconnected => StatusCode::INTERNAL_SERVER_ERROR,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                let msg = e.to_string();
+                match dialect {
+                    V2 if status == StatusCode::PAYLOAD_TOO_LARGE => {
+                        v2(status, "request too large", &msg)
+                    }
+                    V2 if status == StatusCode::BAD_REQUEST => v2(status, "invalid", &msg),
+                    V2 => v2(status, "internal error", &msg),
+                    V3 | V1 => text(status, msg),
+                }
+            }
+            ApiError::Partial(errors) => {
+                let status = if errors.iter().any(|e| e.limit) {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                } else {
+                    StatusCode::BAD_REQUEST
+                };
+                json(
+                    status,
+                    &ErrorBody {
+                        error: "partial write of line protocol occurred",
+                        data: Some(errors),
+                    },
+                )
+            }
+            ApiError::Write(e) => write_error(e, dialect),
+        }
+    }
+}
+
+fn write_error(e: WriteError, dialect: Dialect) -> Response {
+    use Dialect::*;
+    let unavailable = matches!(
+        e,
+        WriteError::Buffer(crate::buffer::BufferError::Full { .. })
+            | WriteError::Wal(_)
+            | WriteError::Contention
+    );
+    if unavailable {
+        let msg = format!("write buffer error: {e}");
+        return retry_later(match dialect {
+            V2 => v2(StatusCode::SERVICE_UNAVAILABLE, "unavailable", &msg),
+            _ => text(StatusCode::SERVICE_UNAVAILABLE, msg),
+        });
+    }
+    match (e, dialect) {
+        (WriteError::Empty, V2) => v2(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            "write buffer error: incoming write was empty",
+        ),
+        (WriteError::Empty, _) => text(StatusCode::BAD_REQUEST, "incoming write was empty"),
+        (e @ WriteError::TooManyDatabases, V2) => v2(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            &format!("write buffer error: catalog update error: {e}"),
+        ),
+        (e @ WriteError::TooManyDatabases, _) => {
+            error_json(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string())
+        }
+        (WriteError::Rejected(line), V2) => v2(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            &format!(
+                "write buffer error: line protocol parse failed: {} (line {}: {})",
+                line.error_message, line.line_number, line.original_line
+            ),
+        ),
+        (WriteError::Rejected(line), _) => json(
+            StatusCode::BAD_REQUEST,
+            &ErrorBody {
+                error: "parsing failed for write_lp endpoint",
+                data: Some(line),
+            },
+        ),
+        (e, V2) => v2(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error",
+            &e.to_string(),
+        ),
+        (e, _) => text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("write buffer error: {e}"),
+        ),
+    }
+}

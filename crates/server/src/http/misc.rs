@@ -1,0 +1,84 @@
+//! `/ping`, `/health`, `/metrics`, and the web UI at `/`.
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use tower::ServiceExt;
+use tower_http::services::ServeDir;
+
+use super::errors::text;
+use super::AppState;
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// 204 with the version headers: the v1 client's `ping()` requires 204 and `X-Influxdb-Version`,
+/// and the v3 clients read the version from that header too.
+pub async fn ping() -> Response {
+    (
+        StatusCode::NO_CONTENT,
+        [
+            ("X-Influxdb-Version", VERSION),
+            ("X-Influxdb-Build", "linewise"),
+        ],
+    )
+        .into_response()
+}
+
+pub async fn health() -> Response {
+    text(StatusCode::OK, "OK")
+}
+
+pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    let body = state.metrics.render(
+        &state.writer.buffer.stats(),
+        state.writer.catalog.snapshot().databases.len(),
+    );
+    (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
+}
+
+pub async fn not_found() -> Response {
+    text(StatusCode::NOT_FOUND, "Not found")
+}
+
+fn build_instructions(dir: &str) -> String {
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>linewise</title></head><body>\
+         <h1>linewise is running</h1>\
+         <p>The web page is not built yet: no <code>index.html</code> in <code>{dir}</code>.</p>\
+         <p>Build it with <code>trunk build --release</code> at the repository root (or start the \
+         server with <code>scripts/run.sh</code>, which does both), or point <code>--ui-dir</code> \
+         at a built copy.</p>\
+         <p>The write API works meanwhile: <code>POST /api/v3/write_lp?db=NAME</code>.</p>\
+         </body></html>"
+    )
+}
+
+/// Everything that is not an API route: files of the built web UI, or how to build it.
+pub async fn ui(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return not_found().await;
+    }
+    if state.ui_dir.join("index.html").is_file() {
+        let served = ServeDir::new(&state.ui_dir).oneshot(req).await;
+        return match served {
+            Ok(r) => r.map(Body::new),
+            Err(never) => match never {},
+        };
+    }
+    if req.uri().path() == "/" {
+        let dir = state.ui_dir.display().to_string();
+        let escaped = dir.replace('&', "&amp;").replace('<', "&lt;");
+        return Html(build_instructions(&escaped)).into_response();
+    }
+    not_found().await
+}

@@ -1,0 +1,7 @@
+//! linewise-server as a library: the parts the `linewise` binary is made of, reachable from tests
+//! and from each other (write path → catalog, WAL, buffer; persistence and queries read the buffer).
+pub mod buffer;
+pub mod catalog;
+pub mod http;
+pub mod metrics;
+pub mod write;

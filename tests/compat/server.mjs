@@ -1,0 +1,37 @@
+// Starts a real `linewise serve` (binary from LINEWISE_BIN) on a free loopback port with a fresh
+// data directory, for the client-library tests.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const TOKEN = 'compat-token';
+
+export async function startServer() {
+  const bin = process.env.LINEWISE_BIN;
+  if (!bin) throw new Error('set LINEWISE_BIN to the linewise binary');
+  const dir = mkdtempSync(join(tmpdir(), 'linewise-compat-'));
+  const child = spawn(bin, ['serve', '--http-bind', '127.0.0.1:0', '--data-dir', dir,
+    '--ui-dir', join(dir, 'no-ui'), '--admin-token', TOKEN], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  const first = await new Promise((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`linewise exited with ${code}`)));
+  });
+  const base = first.replace('linewise listening on ', '').trim();
+  return {
+    base,
+    async rows(db, table) {
+      const r = await fetch(`${base}/metrics`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+      const text = await r.text();
+      const key = `linewise_buffer_rows{db="${db}",table="${table}"} `;
+      const line = text.split('\n').find((l) => l.startsWith(key));
+      return line ? Number(line.slice(key.length)) : 0;
+    },
+    stop() {
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
