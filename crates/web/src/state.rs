@@ -3,6 +3,7 @@
 //! Edits arrive as whole texts (the textarea's value, read after a short debounce). One loop at a
 //! time re-parses the touched records in slices, then runs the batch check in slices; an edit that
 //! arrives meanwhile cancels the batch check, which starts over on the newer text.
+use std::cell::Cell;
 use std::rc::Rc;
 
 use gloo_timers::future::TimeoutFuture;
@@ -12,6 +13,9 @@ use leptos::task::spawn_local;
 use linewise_core::Precision;
 
 use crate::check::{BatchPass, Document, StoredSchema, TimeRange};
+
+/// Longest stretch of checking before the page gets the main thread back (a frame is 16 ms).
+const SLICE_MS: f64 = 12.0;
 
 /// What the batch check last said about the whole document.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -44,6 +48,12 @@ pub struct AppState {
     pub caret_line: RwSignal<usize>,
     /// Status of the last time-to-marks measurement (`paste → marks` in ms), for the page and tests.
     pub last_check_ms: RwSignal<f64>,
+    /// False from the first keystroke until every check of the newest text is done.
+    pub settled: RwSignal<bool>,
+    /// Completed checking runs (each ends with the marks matching the newest text).
+    pub checks: RwSignal<u64>,
+    /// A keystroke is waiting for its debounce.
+    typing: StoredValue<bool>,
     pending: StoredValue<Option<(Rc<str>, f64)>, LocalStorage>,
     batch_dirty: StoredValue<bool>,
     running: StoredValue<bool>,
@@ -65,14 +75,25 @@ impl AppState {
             editor: NodeRef::new(),
             caret_line: RwSignal::new(0),
             last_check_ms: RwSignal::new(0.0),
+            settled: RwSignal::new(true),
+            checks: RwSignal::new(0),
+            typing: StoredValue::new(false),
             pending: StoredValue::new_local(None),
             batch_dirty: StoredValue::new(false),
             running: StoredValue::new(false),
         }
     }
 
+    /// A keystroke happened; its text comes after the debounce.
+    pub fn typed(self) {
+        self.typing.set_value(true);
+        self.settled.set(false);
+    }
+
     /// Queues `text` for checking; `since` is when the change happened (performance.now()).
     pub fn submit_text(self, text: Rc<str>, since: f64) {
+        self.typing.set_value(false);
+        self.settled.set(false);
         self.pending.set_value(Some((text, since)));
         self.start();
     }
@@ -95,6 +116,7 @@ impl AppState {
 
     /// The precision or the stored schema changed: only the batch check must run again.
     pub fn recheck_batch(self) {
+        self.settled.set(false);
         self.batch_dirty.set_value(true);
         self.start();
     }
@@ -128,19 +150,25 @@ impl AppState {
         }
         self.busy.set(None);
         self.running.set_value(false);
+        self.checks.update(|c| *c += 1);
+        self.settled.set(!self.typing.get_value());
     }
 
     async fn apply_edit(self, text: Rc<str>) {
         let mut step = self.doc.with_value(|d| d.begin_edit(text));
         let total = step.region_len().max(1) as f64;
+        let mut slice_start = now_ms();
         loop {
             step.step();
             if step.is_done() {
                 break;
             }
-            let fraction = 1.0 - step.remaining() as f64 / total;
-            self.busy.set(Some(Progress { label: "Checking lines", fraction }));
-            TimeoutFuture::new(0).await;
+            if now_ms() - slice_start > SLICE_MS {
+                let fraction = 1.0 - step.remaining() as f64 / total;
+                self.busy.set(Some(Progress { label: "Checking lines", fraction }));
+                TimeoutFuture::new(0).await;
+                slice_start = now_ms();
+            }
         }
         self.doc.update_value(|d| d.commit(step));
         self.bump();
@@ -157,7 +185,20 @@ impl AppState {
         let progress = |pos: usize| {
             self.busy.set(Some(Progress { label: "Checking types", fraction: pos as f64 / len }));
         };
-        let Some(result) = pass.run(|| TimeoutFuture::new(0), cancelled, progress).await else {
+        // Reset to "unknown" by a pause; the next look at the clock starts the new slice.
+        let slice_start = Cell::new(now_ms());
+        let pause = || {
+            slice_start.set(f64::INFINITY);
+            TimeoutFuture::new(0)
+        };
+        let slice_over = || {
+            if slice_start.get().is_infinite() {
+                slice_start.set(now_ms());
+                return false;
+            }
+            now_ms() - slice_start.get() > SLICE_MS
+        };
+        let Some(result) = pass.run(pause, slice_over, cancelled, progress).await else {
             self.batch_dirty.set_value(true);
             return;
         };

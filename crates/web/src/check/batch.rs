@@ -10,8 +10,8 @@ use super::document::LineMark;
 use super::timefmt::unit_warning;
 use super::StoredSchema;
 
-/// Records checked between two yields.
-const SLICE_RECORDS: usize = 3000;
+/// Records checked between two looks at the clock.
+const CLOCK_EVERY: usize = 256;
 
 /// The earliest and latest timestamp (ns) among valid lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,11 +41,13 @@ pub struct BatchPass<'a> {
 }
 
 impl BatchPass<'_> {
-    /// Runs the check. After each slice it awaits `pause()` and gives up (`None`) when
-    /// `cancelled()` says a newer text is waiting; `progress` gets the byte offset reached.
+    /// Runs the check. Whenever `slice_over()` says the current slice has used its time, it
+    /// reports the byte offset reached to `progress`, awaits `pause()`, and gives up (`None`) when
+    /// `cancelled()` says a newer text is waiting.
     pub async fn run<P, F>(
         &self,
         mut pause: P,
+        mut slice_over: impl FnMut() -> bool,
         cancelled: impl Fn() -> bool,
         mut progress: impl FnMut(usize),
     ) -> Option<BatchResult>
@@ -87,7 +89,7 @@ impl BatchPass<'_> {
                     }
                 }
             }
-            if n % SLICE_RECORDS == SLICE_RECORDS - 1 {
+            if n % CLOCK_EVERY == CLOCK_EVERY - 1 && slice_over() {
                 progress(pos);
                 pause().await;
                 if cancelled() {

@@ -18,10 +18,14 @@ const PAD: f64 = 8.0;
 /// How long typing must pause before the text is checked.
 const DEBOUNCE: Duration = Duration::from_millis(120);
 
+/// Lines drawn at least, whatever the measured height: the height can read 0 before the first
+/// layout, and 60 short rows cost nothing to draw.
+const MIN_ROWS: usize = 60;
+
 /// The visible window of lines `[first, end)` for a scroll position.
 fn window_of(scroll_top: f64, height: f64, lines: usize) -> (usize, usize) {
     let first = ((scroll_top - PAD) / LINE_HEIGHT).floor().max(0.0) as usize;
-    let count = (height / LINE_HEIGHT).ceil() as usize + 2;
+    let count = ((height / LINE_HEIGHT).ceil() as usize + 2).max(MIN_ROWS);
     (first.min(lines), (first + count).min(lines))
 }
 
@@ -118,6 +122,7 @@ pub fn Editor() -> impl IntoView {
         if timer.get_value().is_none() {
             typed_at.set_value(now_ms());
         }
+        state.typed();
         if let Some(h) = timer.get_value() {
             h.clear();
         }
@@ -176,7 +181,7 @@ pub fn Editor() -> impl IntoView {
         })
     };
 
-    Effect::new(move |_| sync_scroll());
+    request_animation_frame(sync_scroll);
     let _resize = window_event_listener(ev::resize, move |_| sync_scroll());
 
     view! {

@@ -50,7 +50,7 @@ pub fn Problems() -> impl IntoView {
         state.version.track();
         state.doc.with_value(|d| rows_html(&d.problems(MAX_ERRORS, MAX_WARNINGS)))
     };
-    let busy = move || state.busy.get().is_some();
+    let busy = move || !state.settled.get();
     let label = move || {
         let (e, w, lines) = counts.get();
         let plural = |n: usize, one: &str, many: &str| format!("{} {}", group(n), if n == 1 { one } else { many });
@@ -79,6 +79,8 @@ pub fn Problems() -> impl IntoView {
                     data-errors=move || counts.get().0
                     data-warnings=move || counts.get().1
                     data-busy=move || busy().to_string()
+                    data-checks=move || state.checks.get()
+                    data-check-ms=move || format!("{:.1}", state.last_check_ms.get())
                     aria-live="polite"
                 >
                     {label}
