@@ -108,10 +108,13 @@ test('a precision that does not fit the timestamps gives a warning with both dat
   assert.match(warnings[0].text, /2022-01-01T08:00:00Z/);
   assert.equal(await lp.errorCount(), 0, 'a warning is not an error');
   await lp.shot('03-precision-warning');
+  assert.match(await lp.page.getByTestId('unit-hint').textContent(), /48 timestamps look like seconds, not nanoseconds/);
   before = await lp.checks();
-  await lp.page.getByTestId('precision').selectOption('s');
+  await lp.page.getByTestId('unit-hint').getByRole('button', { name: 'Use s' }).click();
   await lp.settled(before);
+  assert.equal(await lp.page.getByTestId('precision').inputValue(), 's');
   assert.equal((await lp.warnings()).length, 0);
+  assert.equal(await lp.page.getByTestId('unit-hint').count(), 0);
   assert.match(await lp.page.getByTestId('summary').textContent(), /2022-01-01T08:00:00Z … 2022-01-02T07:00:00Z/);
 });
 
@@ -171,6 +174,12 @@ test('the point form appends correctly escaped line protocol', async () => {
   assert.equal(await lp.errorCount(), 0);
   await lp.page.getByTestId('preview-build').click();
   assert.equal(await lp.page.getByTestId('preview-table').count(), 2);
+  const mine = lp.page.locator('[data-testid=preview-table][data-measurement="my home"]');
+  assert.deepEqual(await mine.locator('th').allTextContents(), ['roomtag', 'tempfloat', 'timetime (ns, UTC)']);
+  assert.equal(await mine.locator('td').first().textContent(), 'Living Room, east');
+  const home = lp.page.locator('[data-testid=preview-table][data-measurement=home]');
+  assert.match(await home.locator('h3').textContent(), /48 rows, first 20 shown/);
+  assert.equal(await home.locator('tbody tr').count(), 20);
   await lp.shot('07-author-preview');
 });
 

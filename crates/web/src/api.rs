@@ -60,7 +60,9 @@ fn authed(req: RequestBuilder, token: &str) -> RequestBuilder {
 }
 
 async fn send(req: Request) -> Result<Response, ApiError> {
-    req.send().await.map_err(|e| ApiError::Network(e.to_string()))
+    req.send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))
 }
 
 async fn body_of(resp: Response) -> String {
@@ -79,14 +81,20 @@ async fn expect_ok(resp: Response) -> Result<String, ApiError> {
 
 /// The database names the server knows (`GET /api/v3/configure/database?format=json`).
 pub async fn list_databases(token: &str) -> Result<Vec<String>, ApiError> {
-    let req = authed(Request::get("/api/v3/configure/database").query([("format", "json")]), token);
-    let body = expect_ok(send(req.build().map_err(|e| ApiError::Network(e.to_string()))?).await?).await?;
+    let req = authed(
+        Request::get("/api/v3/configure/database").query([("format", "json")]),
+        token,
+    );
+    let body =
+        expect_ok(send(req.build().map_err(|e| ApiError::Network(e.to_string()))?).await?).await?;
     Ok(database_names(&body))
 }
 
 /// Reads `[{"iox::database":"home"}, ...]` (or any array of one-string objects, or of strings).
 pub fn database_names(body: &str) -> Vec<String> {
-    let Ok(serde_json::Value::Array(rows)) = serde_json::from_str(body) else { return Vec::new() };
+    let Ok(serde_json::Value::Array(rows)) = serde_json::from_str(body) else {
+        return Vec::new();
+    };
     let mut names: Vec<String> = rows
         .iter()
         .filter_map(|row| match row {
@@ -119,7 +127,8 @@ pub async fn create_database(token: &str, name: &str) -> Result<(), ApiError> {
 }
 
 /// The SQL the page asks for the stored schema.
-const SCHEMA_SQL: &str = "SELECT table_name, column_name, data_type FROM information_schema.columns \
+const SCHEMA_SQL: &str =
+    "SELECT table_name, column_name, data_type FROM information_schema.columns \
      WHERE table_schema NOT IN ('information_schema', 'system')";
 
 #[derive(Deserialize)]
@@ -133,12 +142,19 @@ struct ColumnRow {
 /// `/api/v3/query_sql`.
 pub async fn fetch_schema(token: &str, db: &str) -> Result<StoredSchema, ApiError> {
     let req = authed(
-        Request::get("/api/v3/query_sql").query([("db", db), ("q", SCHEMA_SQL), ("format", "json")]),
+        Request::get("/api/v3/query_sql").query([
+            ("db", db),
+            ("q", SCHEMA_SQL),
+            ("format", "json"),
+        ]),
         token,
     );
-    let body = expect_ok(send(req.build().map_err(|e| ApiError::Network(e.to_string()))?).await?).await?;
-    let rows: Vec<ColumnRow> = serde_json::from_str(&body)
-        .map_err(|e| ApiError::Http { status: 200, body: format!("unexpected schema answer: {e}") })?;
+    let body =
+        expect_ok(send(req.build().map_err(|e| ApiError::Network(e.to_string()))?).await?).await?;
+    let rows: Vec<ColumnRow> = serde_json::from_str(&body).map_err(|e| ApiError::Http {
+        status: 200,
+        body: format!("unexpected schema answer: {e}"),
+    })?;
     let mut schema = StoredSchema::default();
     for row in rows {
         if let Some(kind) = kind_from_sql_type(&row.column_name, &row.data_type) {
@@ -170,16 +186,27 @@ pub enum WriteOutcome {
     /// 204: everything stored.
     Written,
     /// 400/422 with per-line errors: with `accept_partial` the other lines were stored.
-    Rejected { status: u16, error: String, lines: Vec<RejectedLine> },
+    Rejected {
+        status: u16,
+        error: String,
+        lines: Vec<RejectedLine>,
+    },
 }
 
 /// `POST /api/v3/write_lp`. Errors other than per-line rejections come back as `ApiError`.
-pub async fn write_lp(token: &str, opts: &WriteOptions, body: String) -> Result<WriteOutcome, ApiError> {
+pub async fn write_lp(
+    token: &str,
+    opts: &WriteOptions,
+    body: String,
+) -> Result<WriteOutcome, ApiError> {
     let req = authed(
         Request::post("/api/v3/write_lp").query([
             ("db", opts.db.as_str()),
             ("precision", opts.precision),
-            ("accept_partial", if opts.accept_partial { "true" } else { "false" }),
+            (
+                "accept_partial",
+                if opts.accept_partial { "true" } else { "false" },
+            ),
             ("no_sync", if opts.no_sync { "true" } else { "false" }),
         ]),
         token,
@@ -195,7 +222,11 @@ pub async fn write_lp(token: &str, opts: &WriteOptions, body: String) -> Result<
     }
     match rejected_lines(&text) {
         Some((error, lines)) if !lines.is_empty() && (status == 400 || status == 422) => {
-            Ok(WriteOutcome::Rejected { status, error, lines })
+            Ok(WriteOutcome::Rejected {
+                status,
+                error,
+                lines,
+            })
         }
         _ => Err(ApiError::Http { status, body: text }),
     }
@@ -233,13 +264,24 @@ pub fn rejected_lines(body: &str) -> Option<(String, Vec<RejectedLine>)> {
                 LineErrors::Many(v) => v,
                 LineErrors::One(e) => vec![e],
             };
-            let lines =
-                list.into_iter().map(|e| RejectedLine { line: e.line_number, message: e.error_message }).collect();
+            let lines = list
+                .into_iter()
+                .map(|e| RejectedLine {
+                    line: e.line_number,
+                    message: e.error_message,
+                })
+                .collect();
             return Some((parsed.error, lines));
         }
     }
     let one: LineError = serde_json::from_value(value).ok()?;
-    Some((String::new(), vec![RejectedLine { line: one.line_number, message: one.error_message }]))
+    Some((
+        String::new(),
+        vec![RejectedLine {
+            line: one.line_number,
+            message: one.error_message,
+        }],
+    ))
 }
 
 #[cfg(test)]
@@ -251,7 +293,13 @@ mod tests {
         let body = r#"{"error":"partial write of line protocol occurred","data":[{"error_message":"No fields were provided","line_number":2,"original_line":"cpu,host=a val= 123"}]}"#;
         let (error, lines) = rejected_lines(body).unwrap();
         assert_eq!(error, "partial write of line protocol occurred");
-        assert_eq!(lines, vec![RejectedLine { line: 2, message: "No fields were provided".into() }]);
+        assert_eq!(
+            lines,
+            vec![RejectedLine {
+                line: 2,
+                message: "No fields were provided".into()
+            }]
+        );
         let one = r#"{"error":"line protocol parsing error","data":{"error_message":"bad","line_number":7,"original_line":"x"}}"#;
         assert_eq!(rejected_lines(one).unwrap().1[0].line, 7);
         let iox = r#"{"code":"invalid","line":3,"message":"oops"}"#;
@@ -261,17 +309,35 @@ mod tests {
 
     #[test]
     fn shortens_error_bodies() {
-        let e = ApiError::Http { status: 404, body: "<!DOCTYPE html><html>".into() };
+        let e = ApiError::Http {
+            status: 404,
+            body: "<!DOCTYPE html><html>".into(),
+        };
         assert_eq!(e.to_string(), "HTTP 404: (an HTML page, not an API answer)");
-        let e = ApiError::Http { status: 401, body: r#"{"error":"missing token"}"#.into() };
+        let e = ApiError::Http {
+            status: 401,
+            body: r#"{"error":"missing token"}"#.into(),
+        };
         assert_eq!(e.to_string(), "HTTP 401: missing token");
         let long = "x".repeat(1000);
-        assert_eq!(ApiError::Http { status: 500, body: long }.to_string().chars().count(), 10 + MAX_ECHO + 1);
+        assert_eq!(
+            ApiError::Http {
+                status: 500,
+                body: long
+            }
+            .to_string()
+            .chars()
+            .count(),
+            10 + MAX_ECHO + 1
+        );
     }
 
     #[test]
     fn reads_database_lists() {
-        assert_eq!(database_names(r#"[{"iox::database":"b"},{"iox::database":"a"}]"#), vec!["a", "b"]);
+        assert_eq!(
+            database_names(r#"[{"iox::database":"b"},{"iox::database":"a"}]"#),
+            vec!["a", "b"]
+        );
         assert_eq!(database_names(r#"["x"]"#), vec!["x"]);
         assert!(database_names("oops").is_empty());
     }

@@ -17,7 +17,11 @@ impl Batch {
     pub fn body<'d>(&self, doc: &'d Document) -> &'d str {
         let text = doc.text();
         let from = doc.line_start(self.first);
-        let to = if self.end >= doc.line_count() { text.len() } else { doc.line_start(self.end) };
+        let to = if self.end >= doc.line_count() {
+            text.len()
+        } else {
+            doc.line_start(self.end)
+        };
         &text[from..to]
     }
 
@@ -48,7 +52,11 @@ pub fn plan(doc: &Document, max_bytes: usize) -> Vec<Batch> {
         }
         let size = doc.line_start(end).saturating_sub(doc.line_start(first));
         if i > first && size > max_bytes {
-            out.push(Batch { first, end: i, records });
+            out.push(Batch {
+                first,
+                end: i,
+                records,
+            });
             first = i;
             records = 0;
         }
@@ -57,7 +65,11 @@ pub fn plan(doc: &Document, max_bytes: usize) -> Vec<Batch> {
         }
         i = end;
     }
-    out.push(Batch { first, end: n, records });
+    out.push(Batch {
+        first,
+        end: n,
+        records,
+    });
     out.retain(|b| b.records > 0);
     out
 }

@@ -23,6 +23,8 @@ pub struct Summary {
     pub records: usize,
     pub valid: usize,
     pub time: Option<TimeRange>,
+    /// Timestamps that look like another unit than the chosen one: that unit and how many.
+    pub unit_hint: Option<(Precision, usize)>,
 }
 
 /// A long check in progress, for the progress bar.
@@ -165,7 +167,10 @@ impl AppState {
             }
             if now_ms() - slice_start > SLICE_MS {
                 let fraction = 1.0 - step.remaining() as f64 / total;
-                self.busy.set(Some(Progress { label: "Checking lines", fraction }));
+                self.busy.set(Some(Progress {
+                    label: "Checking lines",
+                    fraction,
+                }));
                 TimeoutFuture::new(0).await;
                 slice_start = now_ms();
             }
@@ -179,11 +184,19 @@ impl AppState {
         let schema = self.schema.get_value();
         let precision = self.precision.get_untracked();
         let now_ns = (js_sys::Date::now() * 1e6) as i64;
-        let pass = BatchPass { text: &text, precision, schema: &schema, now_ns };
+        let pass = BatchPass {
+            text: &text,
+            precision,
+            schema: &schema,
+            now_ns,
+        };
         let len = text.len().max(1) as f64;
         let cancelled = || self.pending.with_value(Option::is_some) || self.batch_dirty.get_value();
         let progress = |pos: usize| {
-            self.busy.set(Some(Progress { label: "Checking types", fraction: pos as f64 / len }));
+            self.busy.set(Some(Progress {
+                label: "Checking types",
+                fraction: pos as f64 / len,
+            }));
         };
         // Reset to "unknown" by a pause; the next look at the clock starts the new slice.
         let slice_start = Cell::new(now_ms());
@@ -202,14 +215,22 @@ impl AppState {
             self.batch_dirty.set_value(true);
             return;
         };
-        self.summary.set(Summary { records: result.records, valid: result.valid, time: result.time });
-        self.doc.update_value(|d| d.set_batch(result.errors, result.warnings));
+        self.summary.set(Summary {
+            records: result.records,
+            valid: result.valid,
+            time: result.time,
+            unit_hint: result.unit_hint,
+        });
+        self.doc
+            .update_value(|d| d.set_batch(result.errors, result.warnings));
         self.bump();
     }
 
     /// Moves the caret to 1-based `line`, selects its problem span if any, and scrolls it into view.
     pub fn jump_to(self, line: usize) {
-        let Some(el) = self.editor.get_untracked() else { return };
+        let Some(el) = self.editor.get_untracked() else {
+            return;
+        };
         let (start, end) = self.doc.with_value(|d| {
             let i = line.saturating_sub(1).min(d.line_count() - 1);
             let before = &d.text()[..d.line_start(i)];
@@ -221,7 +242,10 @@ impl AppState {
                 .or_else(|| d.warning_on(i).map(|m| (m.column, m.end_column)))
                 .unwrap_or((1, 1));
             let utf16_at = |col: u32| -> u32 {
-                text.chars().take(col.saturating_sub(1) as usize).map(|c| c.len_utf16() as u32).sum()
+                text.chars()
+                    .take(col.saturating_sub(1) as usize)
+                    .map(|c| c.len_utf16() as u32)
+                    .sum()
             };
             (base + utf16_at(c0), base + utf16_at(c1))
         });
@@ -242,7 +266,11 @@ impl AppState {
         self.doc.with_value(|d| {
             let mut lines = d.error_lines();
             if lines.is_empty() {
-                lines = d.problems(0, usize::MAX).into_iter().map(|p| p.line as usize - 1).collect();
+                lines = d
+                    .problems(0, usize::MAX)
+                    .into_iter()
+                    .map(|p| p.line as usize - 1)
+                    .collect();
             }
             let pick = if forward {
                 lines.iter().find(|&&l| l > caret).or(lines.first())

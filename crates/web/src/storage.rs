@@ -8,7 +8,11 @@ fn local() -> Option<web_sys::Storage> {
 }
 
 pub fn get(key: &str) -> Option<String> {
-    local()?.get_item(key).ok().flatten().filter(|v| !v.is_empty())
+    local()?
+        .get_item(key)
+        .ok()
+        .flatten()
+        .filter(|v| !v.is_empty())
 }
 
 pub fn set(key: &str, value: &str) {

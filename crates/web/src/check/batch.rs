@@ -28,7 +28,17 @@ pub struct BatchResult {
     pub records: usize,
     pub valid: usize,
     pub time: Option<TimeRange>,
+    /// The unit most mismatched timestamps look like, and how many look so.
+    pub unit_hint: Option<(Precision, usize)>,
 }
+
+/// The units a timestamp can look like, in the order of `BatchPass::run`'s counters.
+const UNITS: [Precision; 4] = [
+    Precision::Nanosecond,
+    Precision::Microsecond,
+    Precision::Millisecond,
+    Precision::Second,
+];
 
 /// Inputs of one batch check.
 #[derive(Debug)]
@@ -55,11 +65,16 @@ impl BatchPass<'_> {
         P: FnMut() -> F,
         F: Future<Output = ()>,
     {
-        let schema = if self.schema.is_empty() { None } else { Some(self.schema as &dyn linewise_core::KnownSchema) };
+        let schema = if self.schema.is_empty() {
+            None
+        } else {
+            Some(self.schema as &dyn linewise_core::KnownSchema)
+        };
         let mut validator = BatchValidator::new(self.precision, schema);
         let mut out = BatchResult::default();
         let base = self.text.as_ptr() as usize;
         let mut pos = 0;
+        let mut looks_like = [0_usize; UNITS.len()];
         for (n, item) in parse_lines(self.text.as_bytes()).enumerate() {
             out.records += 1;
             pos = match &item {
@@ -71,11 +86,21 @@ impl BatchPass<'_> {
                     Ok(ns) => {
                         out.valid += 1;
                         out.time = Some(match out.time {
-                            None => TimeRange { first: ns, last: ns },
-                            Some(r) => TimeRange { first: r.first.min(ns), last: r.last.max(ns) },
+                            None => TimeRange {
+                                first: ns,
+                                last: ns,
+                            },
+                            Some(r) => TimeRange {
+                                first: r.first.min(ns),
+                                last: r.last.max(ns),
+                            },
                         });
                         if let Some((at, mark)) = self.timestamp_warning(&line) {
                             out.warnings.insert(at, mark);
+                            let guessed = line.timestamp.map(Precision::guess);
+                            if let Some(i) = UNITS.iter().position(|u| Some(*u) == guessed) {
+                                looks_like[i] += 1;
+                            }
                         }
                     }
                     Err(d) => {
@@ -85,7 +110,9 @@ impl BatchPass<'_> {
                             kind: d.kind.as_str(),
                             message: d.message,
                         };
-                        out.errors.entry((d.line as usize).max(1) - 1).or_insert(mark);
+                        out.errors
+                            .entry((d.line as usize).max(1) - 1)
+                            .or_insert(mark);
                     }
                 }
             }
@@ -98,6 +125,12 @@ impl BatchPass<'_> {
             }
         }
         progress(pos.max(self.text.len()));
+        out.unit_hint = looks_like
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, n)| **n)
+            .filter(|(_, n)| **n > 0)
+            .map(|(i, n)| (UNITS[i], *n));
         Some(out)
     }
 
@@ -105,12 +138,25 @@ impl BatchPass<'_> {
     fn timestamp_warning(&self, line: &Line<'_>) -> Option<(usize, LineMark)> {
         let ts = line.timestamp?;
         let message = unit_warning(ts, self.precision)?;
-        let last = line.raw.rsplit('\n').next().unwrap_or(line.raw).trim_end_matches('\r');
+        let last = line
+            .raw
+            .rsplit('\n')
+            .next()
+            .unwrap_or(line.raw)
+            .trim_end_matches('\r');
         let start = last.rfind(' ').map_or(0, |i| i + 1);
         let column = last[..start].chars().count() as u32 + 1;
         let end_column = column + last[start..].chars().count() as u32;
         let extra = line.raw.bytes().filter(|&b| b == b'\n').count();
         let at = line.line_number as usize - 1 + extra;
-        Some((at, LineMark { column, end_column, kind: "timestamp_unit", message }))
+        Some((
+            at,
+            LineMark {
+                column,
+                end_column,
+                kind: "timestamp_unit",
+                message,
+            },
+        ))
     }
 }

@@ -58,7 +58,12 @@ pub struct Document {
 fn line_starts(text: &str) -> Vec<usize> {
     let mut starts = Vec::with_capacity(text.len() / 40 + 1);
     starts.push(0);
-    starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
+    starts.extend(
+        text.bytes()
+            .enumerate()
+            .filter(|&(_, b)| b == b'\n')
+            .map(|(i, _)| i + 1),
+    );
     starts
 }
 
@@ -114,9 +119,17 @@ impl EditStep {
         }
         let n = self.starts.len();
         let start_line = self.cursor;
-        let end_line = if self.to_end { self.new_end } else { (start_line + SLICE_LINES).min(self.new_end) };
+        let end_line = if self.to_end {
+            self.new_end
+        } else {
+            (start_line + SLICE_LINES).min(self.new_end)
+        };
         let from = self.starts[start_line];
-        let to = if end_line >= n { self.text.len() } else { self.starts[end_line] };
+        let to = if end_line >= n {
+            self.text.len()
+        } else {
+            self.starts[end_line]
+        };
         let slice = &self.text.as_bytes()[from..to];
         let mut states = vec![LineState::default(); end_line - start_line];
         let mut last_err: Option<(usize, bool)> = None;
@@ -177,8 +190,13 @@ impl Document {
 
     /// The text of 0-based line `i`, without its newline.
     pub fn line(&self, i: usize) -> &str {
-        let Some(&start) = self.line_starts.get(i) else { return "" };
-        let end = self.line_starts.get(i + 1).map_or(self.text.len(), |&e| e - 1);
+        let Some(&start) = self.line_starts.get(i) else {
+            return "";
+        };
+        let end = self
+            .line_starts
+            .get(i + 1)
+            .map_or(self.text.len(), |&e| e - 1);
         &self.text[start..end]
     }
 
@@ -199,8 +217,13 @@ impl Document {
         let new = text.as_bytes();
         let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
         let max_suffix = old.len().min(new.len()) - prefix;
-        let suffix =
-            old.iter().rev().zip(new.iter().rev()).take(max_suffix).take_while(|(a, b)| a == b).count();
+        let suffix = old
+            .iter()
+            .rev()
+            .zip(new.iter().rev())
+            .take(max_suffix)
+            .take_while(|(a, b)| a == b)
+            .count();
         let starts = line_starts(&text);
         let old_n = self.lines.len();
         let (mut first, mut old_end, mut new_end) = if old_n == 0 {
@@ -218,13 +241,30 @@ impl Document {
             old_end += 1;
             new_end += 1;
         }
-        EditStep { text, starts, first, old_end, new_end, cursor: first, to_end: false, region: Vec::new() }
+        EditStep {
+            text,
+            starts,
+            first,
+            old_end,
+            new_end,
+            cursor: first,
+            to_end: false,
+            region: Vec::new(),
+        }
     }
 
     /// Applies a finished edit: new text, the region's fresh marks, and the other mark sets shifted.
     pub fn commit(&mut self, step: EditStep) {
         debug_assert!(step.is_done());
-        let EditStep { text, starts, first, old_end, new_end, region, .. } = step;
+        let EditStep {
+            text,
+            starts,
+            first,
+            old_end,
+            new_end,
+            region,
+            ..
+        } = step;
         let old_end = old_end.min(self.lines.len());
         self.lines.splice(first..old_end, region);
         debug_assert_eq!(self.lines.len(), starts.len());
@@ -236,7 +276,11 @@ impl Document {
     }
 
     /// Replaces the batch check's marks (errors and timestamp warnings).
-    pub fn set_batch(&mut self, errors: BTreeMap<usize, LineMark>, warnings: BTreeMap<usize, LineMark>) {
+    pub fn set_batch(
+        &mut self,
+        errors: BTreeMap<usize, LineMark>,
+        warnings: BTreeMap<usize, LineMark>,
+    ) {
         self.batch = errors;
         self.warnings = warnings;
     }
@@ -270,8 +314,13 @@ impl Document {
 
     /// 0-based indexes of lines with an error, in order.
     pub fn error_lines(&self) -> Vec<usize> {
-        let mut out: Vec<usize> =
-            self.lines.iter().enumerate().filter(|(_, l)| l.syntax.is_some()).map(|(i, _)| i).collect();
+        let mut out: Vec<usize> = self
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.syntax.is_some())
+            .map(|(i, _)| i)
+            .collect();
         out.extend(self.batch.keys().copied());
         out.extend(self.server.keys().copied());
         out.sort_unstable();
@@ -280,7 +329,10 @@ impl Document {
     }
 
     pub fn warning_count(&self) -> usize {
-        self.warnings.keys().filter(|i| self.error_on(**i).is_none()).count()
+        self.warnings
+            .keys()
+            .filter(|i| self.error_on(**i).is_none())
+            .count()
     }
 
     /// Every problem: each line's error in line order, then warnings on lines without one, at most
@@ -289,10 +341,19 @@ impl Document {
         let mut out = Vec::new();
         for i in self.error_lines().into_iter().take(max_errors) {
             if let Some((mark, source)) = self.error_on(i) {
-                out.push(Problem { line: i as u32 + 1, mark: mark.clone(), source, severity: Severity::Error });
+                out.push(Problem {
+                    line: i as u32 + 1,
+                    mark: mark.clone(),
+                    source,
+                    severity: Severity::Error,
+                });
             }
         }
-        let warnings = self.warnings.iter().filter(|(i, _)| self.error_on(**i).is_none()).take(max_warnings);
+        let warnings = self
+            .warnings
+            .iter()
+            .filter(|(i, _)| self.error_on(**i).is_none())
+            .take(max_warnings);
         for (&i, mark) in warnings {
             out.push(Problem {
                 line: i as u32 + 1,
@@ -358,7 +419,15 @@ mod tests {
     fn inserted_lines_shift_other_marks() {
         let mut doc = Document::default();
         apply(&mut doc, "m f=1 1\nbad\nm f=3 3\n");
-        doc.add_server_mark(2, LineMark { column: 1, end_column: 2, kind: "server", message: "x".into() });
+        doc.add_server_mark(
+            2,
+            LineMark {
+                column: 1,
+                end_column: 2,
+                kind: "server",
+                message: "x".into(),
+            },
+        );
         apply(&mut doc, "new f=0 0\nnew f=0 0\nm f=1 1\nbad\nm f=3 3\n");
         assert_eq!(errors(&doc), vec![4, 5]);
         assert_eq!(doc.error_on(4).map(|(_, s)| s), Some(Source::Server));
@@ -378,7 +447,15 @@ mod tests {
     #[test]
     fn big_region_is_parsed_in_slices() {
         let mut doc = Document::default();
-        let text: String = (0..10_000).map(|i| if i == 9_999 { "x\n".into() } else { format!("m f={i}\n") }).collect();
+        let text: String = (0..10_000)
+            .map(|i| {
+                if i == 9_999 {
+                    "x\n".into()
+                } else {
+                    format!("m f={i}\n")
+                }
+            })
+            .collect();
         let mut step = doc.begin_edit(Rc::from(text.as_str()));
         let mut slices = 0;
         while !step.is_done() {

@@ -11,7 +11,10 @@ pub struct StoredSchema {
 
 impl StoredSchema {
     pub fn insert(&mut self, table: &str, column: &str, kind: ColumnKind) {
-        self.tables.entry(table.to_owned()).or_default().insert(column.to_owned(), kind);
+        self.tables
+            .entry(table.to_owned())
+            .or_default()
+            .insert(column.to_owned(), kind);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -76,13 +79,25 @@ mod tests {
 
     #[test]
     fn maps_sql_types() {
-        assert_eq!(kind_from_sql_type("room", "Dictionary(Int32, Utf8)"), Some(ColumnKind::Tag));
-        assert_eq!(kind_from_sql_type("temp", "Float64"), Some(ColumnKind::Field(FieldType::Float)));
-        assert_eq!(kind_from_sql_type("time", "Timestamp(Nanosecond, None)"), Some(ColumnKind::Time));
+        assert_eq!(
+            kind_from_sql_type("room", "Dictionary(Int32, Utf8)"),
+            Some(ColumnKind::Tag)
+        );
+        assert_eq!(
+            kind_from_sql_type("temp", "Float64"),
+            Some(ColumnKind::Field(FieldType::Float))
+        );
+        assert_eq!(
+            kind_from_sql_type("time", "Timestamp(Nanosecond, None)"),
+            Some(ColumnKind::Time)
+        );
         assert_eq!(kind_from_sql_type("x", "List(Int8)"), None);
         let mut s = StoredSchema::default();
         s.insert("home", "temp", ColumnKind::Field(FieldType::Float));
-        assert_eq!(s.column("home", "temp"), Some(ColumnKind::Field(FieldType::Float)));
+        assert_eq!(
+            s.column("home", "temp"),
+            Some(ColumnKind::Field(FieldType::Float))
+        );
         assert_eq!(s.column("home", "hum"), None);
     }
 }

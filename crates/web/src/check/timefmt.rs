@@ -36,7 +36,12 @@ pub fn iso(ns: i64) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    let mut out = format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60);
+    let mut out = format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    );
     if frac != 0 {
         let digits = format!("{frac:09}");
         out.push('.');
@@ -105,7 +110,10 @@ mod tests {
     fn warns_when_the_magnitude_says_another_unit() {
         let w = unit_warning(1_641_024_000, Precision::Nanosecond).unwrap();
         assert!(w.contains("looks like seconds"), "{w}");
-        assert!(w.contains("2022-01-01T08:00:00Z") && w.contains("1970-01-01T00:00:01.641024Z"), "{w}");
+        assert!(
+            w.contains("2022-01-01T08:00:00Z") && w.contains("1970-01-01T00:00:01.641024Z"),
+            "{w}"
+        );
         assert!(unit_warning(1_641_024_000, Precision::Second).is_none());
         assert!(unit_warning(1_641_024_000, Precision::Auto).is_none());
     }

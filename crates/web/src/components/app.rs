@@ -2,7 +2,7 @@
 //! and the point form below.
 use leptos::prelude::*;
 
-use crate::check::timefmt::iso;
+use crate::check::timefmt::{iso, unit_name, unit_words};
 use crate::components::author::Author;
 use crate::components::editor::Editor;
 use crate::components::preview::Preview;
@@ -20,11 +20,35 @@ fn Summary() -> impl IntoView {
     let text = move || {
         let s = state.summary.get();
         let range = s.time.map_or(String::new(), |r| {
-            if r.first == r.last { format!(" · time {}", iso(r.first)) } else { format!(" · time {} … {}", iso(r.first), iso(r.last)) }
+            if r.first == r.last {
+                format!(" · time {}", iso(r.first))
+            } else {
+                format!(" · time {} … {}", iso(r.first), iso(r.last))
+            }
         });
-        format!("{} records, {} valid{range}", group(s.records), group(s.valid))
+        format!(
+            "{} records, {} valid{range}",
+            group(s.records),
+            group(s.valid)
+        )
     };
-    view! { <p class="summary" data-testid="summary">{text}</p> }
+    let hint = move || {
+        let (unit, n) = state.summary.get().unit_hint?;
+        let label = format!("Use {}", unit_name(unit));
+        Some(view! {
+            <p class="unit-hint" data-testid="unit-hint" role="alert">
+                {format!("{} timestamps look like {}, not {}. ", group(n), unit_words(unit), unit_words(state.precision.get()))}
+                <button type="button" class="secondary" on:click=move |_| {
+                    state.precision.set(unit);
+                    state.recheck_batch();
+                }>{label}</button>
+            </p>
+        })
+    };
+    view! {
+        <p class="summary" data-testid="summary">{text}</p>
+        {hint}
+    }
 }
 
 /// The whole page.

@@ -24,7 +24,11 @@ fn field_value(kind: &str, text: &str) -> Result<OwnedFieldValue, String> {
     let bad = |what: &str| format!("“{text}” is not {what}");
     Ok(match kind {
         "integer" => OwnedFieldValue::Integer(text.trim().parse().map_err(|_| bad("an integer"))?),
-        "uinteger" => OwnedFieldValue::UInteger(text.trim().parse().map_err(|_| bad("an unsigned integer"))?),
+        "uinteger" => OwnedFieldValue::UInteger(
+            text.trim()
+                .parse()
+                .map_err(|_| bad("an unsigned integer"))?,
+        ),
         "boolean" => match text.trim() {
             "true" => OwnedFieldValue::Boolean(true),
             "false" => OwnedFieldValue::Boolean(false),
@@ -58,7 +62,11 @@ pub fn Author() -> impl IntoView {
     let state = expect_context::<AppState>();
     let next_id = StoredValue::new(2_usize);
     let measurement = RwSignal::new(String::from("home"));
-    let tags = RwSignal::new(vec![TagRow { id: 0, key: RwSignal::new("room".into()), value: RwSignal::new("Living Room".into()) }]);
+    let tags = RwSignal::new(vec![TagRow {
+        id: 0,
+        key: RwSignal::new("room".into()),
+        value: RwSignal::new("Living Room".into()),
+    }]);
     let fields = RwSignal::new(vec![FieldRow {
         id: 1,
         key: RwSignal::new("temp".into()),
@@ -88,7 +96,12 @@ pub fn Author() -> impl IntoView {
             }
             _ => Some(timestamp_in(js_sys::Date::now(), precision)),
         };
-        let mut point = Point { measurement: measurement.get_untracked(), tags: Vec::new(), fields: Vec::new(), timestamp };
+        let mut point = Point {
+            measurement: measurement.get_untracked(),
+            tags: Vec::new(),
+            fields: Vec::new(),
+            timestamp,
+        };
         for t in tags.get_untracked() {
             let (k, v) = (t.key.get_untracked(), t.value.get_untracked());
             if !k.is_empty() {
@@ -130,7 +143,13 @@ pub fn Author() -> impl IntoView {
         state.replace_text(text);
     };
 
-    let kinds = [FieldType::Float, FieldType::Integer, FieldType::UInteger, FieldType::String, FieldType::Boolean];
+    let kinds = [
+        FieldType::Float,
+        FieldType::Integer,
+        FieldType::UInteger,
+        FieldType::String,
+        FieldType::Boolean,
+    ];
     view! {
         <details class="panel author">
             <summary>"Add a point"</summary>
@@ -203,9 +222,15 @@ mod tests {
 
     #[test]
     fn reads_typed_values() {
-        assert_eq!(field_value("integer", " 3 "), Ok(OwnedFieldValue::Integer(3)));
+        assert_eq!(
+            field_value("integer", " 3 "),
+            Ok(OwnedFieldValue::Integer(3))
+        );
         assert!(field_value("uinteger", "-1").is_err());
-        assert_eq!(field_value("string", "a b"), Ok(OwnedFieldValue::String("a b".into())));
+        assert_eq!(
+            field_value("string", "a b"),
+            Ok(OwnedFieldValue::String("a b".into()))
+        );
         assert!(field_value("float", "NaN").is_err());
         assert_eq!(timestamp_in(1_500.0, Precision::Second), 1);
         assert_eq!(timestamp_in(1_500.0, Precision::Auto), 1_500_000_000);

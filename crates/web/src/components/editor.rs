@@ -33,7 +33,14 @@ fn gutter_html(doc: &Document, first: usize, end: usize, caret: usize) -> String
     let mut out = String::new();
     for i in first..end {
         let (class, title) = match (doc.error_on(i), doc.warning_on(i)) {
-            (Some((m, s)), _) => (if s == Source::Server { "gl err server" } else { "gl err" }, Some(&m.message)),
+            (Some((m, s)), _) => (
+                if s == Source::Server {
+                    "gl err server"
+                } else {
+                    "gl err"
+                },
+                Some(&m.message),
+            ),
             (None, Some(m)) => ("gl warn", Some(&m.message)),
             _ => ("gl", None),
         };
@@ -65,7 +72,11 @@ fn backdrop_line(out: &mut String, text: &str, mark: Option<(&crate::check::Line
     };
     let _ = write!(out, "<div class=\"bl {class}\">");
     let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let byte_at = |col: u32| chars.get(col.saturating_sub(1) as usize).map_or(text.len(), |(b, _)| *b);
+    let byte_at = |col: u32| {
+        chars
+            .get(col.saturating_sub(1) as usize)
+            .map_or(text.len(), |(b, _)| *b)
+    };
     let (a, b) = (byte_at(m.column), byte_at(m.end_column));
     escape_into(out, &text[..a]);
     if b > a {
@@ -113,8 +124,12 @@ pub fn Editor() -> impl IntoView {
         }
     };
     let update_caret = move || {
-        let Some(el) = state.editor.get_untracked() else { return };
-        let Ok(Some(pos)) = el.selection_start() else { return };
+        let Some(el) = state.editor.get_untracked() else {
+            return;
+        };
+        let Ok(Some(pos)) = el.selection_start() else {
+            return;
+        };
         let line = state.doc.with_value(|d| caret_line(d, pos as usize));
         state.caret_line.set(line);
     };
@@ -223,7 +238,10 @@ pub fn Editor() -> impl IntoView {
 fn caret_line(doc: &Document, pos: usize) -> usize {
     let text = doc.text();
     if text.is_ascii() {
-        return text.as_bytes()[..pos.min(text.len())].iter().filter(|&&b| b == b'\n').count();
+        return text.as_bytes()[..pos.min(text.len())]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
     }
     let mut units = 0;
     let mut line = 0;

@@ -33,7 +33,11 @@ fn rows_html(problems: &[Problem]) -> String {
             p.mark.column,
         );
         escape_into(&mut out, &p.mark.message);
-        let _ = write!(out, "</span><span class=\"src\">{}</span></li>", p.source.as_str());
+        let _ = write!(
+            out,
+            "</span><span class=\"src\">{}</span></li>",
+            p.source.as_str()
+        );
     }
     out
 }
@@ -44,26 +48,49 @@ pub fn Problems() -> impl IntoView {
     let state = expect_context::<AppState>();
     let counts = Memo::new(move |_| {
         state.version.track();
-        state.doc.with_value(|d| (d.error_lines().len(), d.warning_count(), d.line_count()))
+        state
+            .doc
+            .with_value(|d| (d.error_lines().len(), d.warning_count(), d.line_count()))
     });
     let rows = move || {
         state.version.track();
-        state.doc.with_value(|d| rows_html(&d.problems(MAX_ERRORS, MAX_WARNINGS)))
+        state
+            .doc
+            .with_value(|d| rows_html(&d.problems(MAX_ERRORS, MAX_WARNINGS)))
     };
     let busy = move || !state.settled.get();
     let label = move || {
         let (e, w, lines) = counts.get();
-        let plural = |n: usize, one: &str, many: &str| format!("{} {}", group(n), if n == 1 { one } else { many });
-        format!("{} · {} in {}", plural(e, "error", "errors"), plural(w, "warning", "warnings"), plural(lines, "line", "lines"))
+        let plural = |n: usize, one: &str, many: &str| {
+            format!("{} {}", group(n), if n == 1 { one } else { many })
+        };
+        format!(
+            "{} · {} in {}",
+            plural(e, "error", "errors"),
+            plural(w, "warning", "warnings"),
+            plural(lines, "line", "lines")
+        )
     };
     let truncated = move || {
         let (e, w, _) = counts.get();
-        (e > MAX_ERRORS || w > MAX_WARNINGS)
-            .then(|| format!("Showing the first {} errors and {} warnings.", group(MAX_ERRORS), group(MAX_WARNINGS)))
+        (e > MAX_ERRORS || w > MAX_WARNINGS).then(|| {
+            format!(
+                "Showing the first {} errors and {} warnings.",
+                group(MAX_ERRORS),
+                group(MAX_WARNINGS)
+            )
+        })
     };
     let on_click = move |ev: ev::MouseEvent| {
-        let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
-        let Ok(Some(row)) = target.closest("[data-line]") else { return };
+        let Some(target) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        else {
+            return;
+        };
+        let Ok(Some(row)) = target.closest("[data-line]") else {
+            return;
+        };
         if let Some(line) = row.get_attribute("data-line").and_then(|l| l.parse().ok()) {
             state.jump_to(line);
         }

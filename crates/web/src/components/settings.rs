@@ -47,7 +47,10 @@ const PRECISIONS: [(Precision, &str, &str); 5] = [
 
 /// Precision by its short name (`auto|ns|us|ms|s`).
 fn precision_of(name: &str) -> Precision {
-    PRECISIONS.iter().find(|(_, n, _)| *n == name).map_or(Precision::Auto, |(p, _, _)| *p)
+    PRECISIONS
+        .iter()
+        .find(|(_, n, _)| *n == name)
+        .map_or(Precision::Auto, |(p, _, _)| *p)
 }
 
 /// The settings panel.
@@ -192,7 +195,7 @@ pub fn SettingsPanel() -> impl IntoView {
                 >
                     {PRECISIONS.iter().map(|(p, name, label)| {
                         let p = *p;
-                        view! { <option value=*name selected=move || state.precision.get() == p>{*label}</option> }
+                        view! { <option value=*name prop:selected=move || state.precision.get() == p>{*label}</option> }
                     }).collect_view()}
                 </select>
             </div>

@@ -18,7 +18,10 @@ fn refuse(data: &[u8]) -> Option<String> {
         return Some("it is gzip-compressed; decompress it first".into());
     }
     if let Err(e) = std::str::from_utf8(data) {
-        return Some(format!("it is not UTF-8 text (invalid byte at offset {})", e.valid_up_to()));
+        return Some(format!(
+            "it is not UTF-8 text (invalid byte at offset {})",
+            e.valid_up_to()
+        ));
     }
     None
 }
@@ -27,7 +30,11 @@ async fn load(state: AppState, file: web_sys::File, note: RwSignal<String>) {
     let name = file.name();
     let size = file.size() as usize;
     if size > MAX_FILE_BYTES {
-        note.set(format!("“{name}” is {}; the limit is {}.", bytes(size), bytes(MAX_FILE_BYTES)));
+        note.set(format!(
+            "“{name}” is {}; the limit is {}.",
+            bytes(size),
+            bytes(MAX_FILE_BYTES)
+        ));
         return;
     }
     note.set(format!("Reading “{name}” ({})…", bytes(size)));
@@ -48,7 +55,11 @@ async fn load(state: AppState, file: web_sys::File, note: RwSignal<String>) {
     }
     let text = String::from_utf8(data).unwrap_or_default();
     let lines = text.lines().count();
-    note.set(format!("“{name}”: {}, {} lines. Check the marks, then press Write.", bytes(size), group(lines)));
+    note.set(format!(
+        "“{name}”: {}, {} lines. Check the marks, then press Write.",
+        bytes(size),
+        group(lines)
+    ));
     state.replace_text(text);
 }
 
@@ -56,7 +67,10 @@ async fn load(state: AppState, file: web_sys::File, note: RwSignal<String>) {
 #[component]
 pub fn Upload() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let note = RwSignal::new(format!("Drop a file anywhere on the page, or choose one (up to {}).", bytes(MAX_FILE_BYTES)));
+    let note = RwSignal::new(format!(
+        "Drop a file anywhere on the page, or choose one (up to {}).",
+        bytes(MAX_FILE_BYTES)
+    ));
     let dragging = RwSignal::new(false);
 
     let on_change = move |ev: ev::Event| {
@@ -78,7 +92,11 @@ pub fn Upload() -> impl IntoView {
     let _drop = window_event_listener(ev::drop, move |ev| {
         ev.prevent_default();
         dragging.set(false);
-        if let Some(file) = ev.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
+        if let Some(file) = ev
+            .data_transfer()
+            .and_then(|d| d.files())
+            .and_then(|f| f.get(0))
+        {
             spawn_local(load(state, file, note));
         }
     });

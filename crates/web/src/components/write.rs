@@ -31,8 +31,13 @@ struct Job {
     rejected: usize,
 }
 
-async fn run(state: AppState, mut job: Job, status: RwSignal<Status>, progress: RwSignal<Option<(usize, usize)>>,
-             retry: StoredValue<Option<Job>, LocalStorage>) {
+async fn run(
+    state: AppState,
+    mut job: Job,
+    status: RwSignal<Status>,
+    progress: RwSignal<Option<(usize, usize)>>,
+    retry: StoredValue<Option<Job>, LocalStorage>,
+) {
     let total = job.batches.len();
     let mut last_detail = String::new();
     while job.next < total {
@@ -40,8 +45,16 @@ async fn run(state: AppState, mut job: Job, status: RwSignal<Status>, progress: 
         let (batch, body) = job.batches[job.next].clone();
         match api::write_lp(&job.token, &job.opts, body).await {
             Ok(WriteOutcome::Written) => job.written += batch.records,
-            Ok(WriteOutcome::Rejected { status: code, error, lines }) => {
-                let stored = if job.opts.accept_partial { batch.records.saturating_sub(lines.len()) } else { 0 };
+            Ok(WriteOutcome::Rejected {
+                status: code,
+                error,
+                lines,
+            }) => {
+                let stored = if job.opts.accept_partial {
+                    batch.records.saturating_sub(lines.len())
+                } else {
+                    0
+                };
                 job.written += stored;
                 job.rejected += lines.len();
                 last_detail = format!("HTTP {code}: {error}");
@@ -49,7 +62,15 @@ async fn run(state: AppState, mut job: Job, status: RwSignal<Status>, progress: 
                     for l in &lines {
                         let at = batch.doc_line(l.line);
                         let end = d.line(at).chars().count() as u32 + 1;
-                        d.add_server_mark(at, LineMark { column: 1, end_column: end, kind: "server", message: l.message.clone() });
+                        d.add_server_mark(
+                            at,
+                            LineMark {
+                                column: 1,
+                                end_column: end,
+                                kind: "server",
+                                message: l.message.clone(),
+                            },
+                        );
                     }
                 });
                 state.version.update(|v| *v += 1);
@@ -75,9 +96,17 @@ async fn run(state: AppState, mut job: Job, status: RwSignal<Status>, progress: 
     progress.set(None);
     retry.set_value(None);
     let db = &job.opts.db;
-    let batches = if total == 1 { "1 request".to_string() } else { format!("{total} requests") };
+    let batches = if total == 1 {
+        "1 request".to_string()
+    } else {
+        format!("{total} requests")
+    };
     status.set(if job.rejected == 0 {
-        Status { state: "ok", text: format!("Wrote {} lines to “{db}” in {batches}.", group(job.written)), detail: String::new() }
+        Status {
+            state: "ok",
+            text: format!("Wrote {} lines to “{db}” in {batches}.", group(job.written)),
+            detail: String::new(),
+        }
     } else {
         Status {
             state: "partial",
@@ -96,7 +125,11 @@ async fn run(state: AppState, mut job: Job, status: RwSignal<Status>, progress: 
 pub fn WritePanel() -> impl IntoView {
     let state = expect_context::<AppState>();
     let s = expect_context::<Settings>();
-    let status = RwSignal::new(Status { state: "idle", text: "Nothing written yet.".into(), detail: String::new() });
+    let status = RwSignal::new(Status {
+        state: "idle",
+        text: "Nothing written yet.".into(),
+        detail: String::new(),
+    });
     let progress = RwSignal::new(None::<(usize, usize)>);
     let retry: StoredValue<Option<Job>, LocalStorage> = StoredValue::new_local(None);
     let can_retry = RwSignal::new(false);
@@ -108,15 +141,29 @@ pub fn WritePanel() -> impl IntoView {
     let start = move |_| {
         let db = s.db.get_untracked().trim().to_owned();
         if db.is_empty() {
-            status.set(Status { state: "error", text: "Choose a database first.".into(), detail: String::new() });
+            status.set(Status {
+                state: "error",
+                text: "Choose a database first.".into(),
+                detail: String::new(),
+            });
             return;
         }
         let max = s.batch_kib.get_untracked() as usize * 1024;
         let batches: Vec<(Batch, String)> = state.doc.with_value(|d| {
-            batches::plan(d, max).into_iter().map(|b| { let body = b.body(d).to_owned(); (b, body) }).collect()
+            batches::plan(d, max)
+                .into_iter()
+                .map(|b| {
+                    let body = b.body(d).to_owned();
+                    (b, body)
+                })
+                .collect()
         });
         if batches.is_empty() {
-            status.set(Status { state: "error", text: "There are no lines to write.".into(), detail: String::new() });
+            status.set(Status {
+                state: "error",
+                text: "There are no lines to write.".into(),
+                detail: String::new(),
+            });
             return;
         }
         state.doc.update_value(|d| d.clear_server_marks());
@@ -128,13 +175,28 @@ pub fn WritePanel() -> impl IntoView {
             no_sync: s.no_sync.get_untracked(),
         };
         let records: usize = batches.iter().map(|(b, _)| b.records).sum();
-        status.set(Status { state: "working", text: format!("Writing {} lines…", group(records)), detail: String::new() });
-        let job = Job { opts, token: s.token.get_untracked(), batches, next: 0, written: 0, rejected: 0 };
+        status.set(Status {
+            state: "working",
+            text: format!("Writing {} lines…", group(records)),
+            detail: String::new(),
+        });
+        let job = Job {
+            opts,
+            token: s.token.get_untracked(),
+            batches,
+            next: 0,
+            written: 0,
+            rejected: 0,
+        };
         spawn_local(run(state, job, status, progress, retry));
     };
     let resume = move |_| {
         if let Some(job) = retry.get_value() {
-            status.set(Status { state: "working", text: "Retrying…".into(), detail: String::new() });
+            status.set(Status {
+                state: "working",
+                text: "Retrying…".into(),
+                detail: String::new(),
+            });
             spawn_local(run(state, job, status, progress, retry));
         }
     };
