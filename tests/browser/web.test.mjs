@@ -60,7 +60,11 @@ test('one broken line is marked, with its message, and nothing else', async () =
   assert.match(errors[0].text, /field "co"/);
   assert.match(errors[0].text, /3x/);
   assert.equal(await lp.errorCount(), 1);
+  // The paste leaves the caret (and the scroll) at the end; only lines in view are drawn.
+  await lp.editor.evaluate((t) => { t.scrollTop = 0; });
+  await lp.page.waitForSelector('.gl.err');
   assert.equal(await lp.page.locator('.gl.err').count(), 1, 'one gutter marker');
+  assert.match(await lp.page.locator('.gl.err').textContent(), /5$/);
   assert.equal(await lp.page.locator('.squiggle').count(), 1, 'one underlined span');
   assert.equal(await lp.page.locator('.squiggle').textContent(), '3x');
   await lp.shot('01-broken-line');
@@ -127,8 +131,9 @@ test('Write stores every line (204) and says so', async () => {
 });
 
 test('a partial write marks the lines the server rejected, across batches', async () => {
-  // 3 KiB batches: the 48 lines go in two requests, so line numbers must be mapped back per batch.
-  await lp.page.locator('#batch-size').fill('3');
+  // 1 KiB batches: the 48 lines (2.6 KB) go in three requests, so the server's line numbers must be
+  // mapped back per batch.
+  await lp.page.locator('#batch-size').fill('1');
   await lp.page.locator('#batch-size').dispatchEvent('change');
   // Another measurement, so that the string `temp` on line 41 conflicts only with what is stored.
   const lines = HOME_LINES.map((l) => l.replace(/^home,/, 'home2,'));
@@ -138,7 +143,8 @@ test('a partial write marks the lines the server rejected, across batches', asyn
   assert.deepEqual((await lp.errors()).map((e) => e.line), [3]);
   await lp.page.getByTestId('write').click();
   await lp.page.waitForSelector('[data-testid=status][data-state=partial]');
-  assert.match(await lp.status.textContent(), /rejected 2/);
+  assert.match(await lp.status.textContent(), /Wrote 46 lines to “home”; the server rejected 2/);
+  assert.equal(await server.rows('home', 'home2'), 46);
   const server41 = (await lp.errors()).find((e) => e.line === 41);
   assert.ok(server41, JSON.stringify(await lp.errors()));
   assert.equal(server41.source, 'server');

@@ -176,6 +176,10 @@ pub fn SettingsPanel() -> impl IntoView {
                     placeholder="not needed without auth"
                     prop:value=move || s.token.get()
                     on:input:target=move |ev| s.token.set(ev.target().value())
+                    on:change=move |_| {
+                        refresh();
+                        load_schema();
+                    }
                 />
                 <label class="check">
                     <input type="checkbox" prop:checked=move || s.remember.get()
