@@ -160,3 +160,77 @@ impl BatchPass<'_> {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    use super::*;
+
+    /// Drives a future whose pauses are always ready.
+    fn block_on<F: Future>(f: F) -> F::Output {
+        let mut f = pin!(f);
+        let mut cx = Context::from_waker(Waker::noop());
+        loop {
+            if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+                return v;
+            }
+        }
+    }
+
+    fn check(text: &str, precision: Precision) -> BatchResult {
+        let schema = StoredSchema::default();
+        let pass = BatchPass {
+            text,
+            precision,
+            schema: &schema,
+            now_ns: 0,
+        };
+        block_on(pass.run(|| async {}, || true, || false, |_| {})).expect("not cancelled")
+    }
+
+    #[test]
+    fn finds_type_conflicts_between_lines() {
+        let r = check("m f=1 1\nm f=\"x\" 2\nm f=2 3\n", Precision::Second);
+        assert_eq!(r.errors.keys().copied().collect::<Vec<_>>(), vec![1]);
+        assert_eq!(r.errors[&1].kind, "type_conflict");
+        assert_eq!((r.records, r.valid), (3, 2));
+        assert_eq!(
+            r.time,
+            Some(TimeRange {
+                first: 1_000_000_000,
+                last: 3_000_000_000
+            })
+        );
+    }
+
+    #[test]
+    fn warns_on_timestamps_in_another_unit_and_names_it() {
+        let r = check(
+            "m f=1 1641024000\nm f=1 1641027600\n",
+            Precision::Nanosecond,
+        );
+        assert_eq!(r.warnings.len(), 2);
+        let w = &r.warnings[&0];
+        assert_eq!((w.column, w.end_column), (7, 17));
+        assert_eq!(r.unit_hint, Some((Precision::Second, 2)));
+        assert!(check("m f=1 1641024000\n", Precision::Second)
+            .warnings
+            .is_empty());
+    }
+
+    #[test]
+    fn gives_up_when_a_newer_text_waits() {
+        let text: String = (0..2000).map(|i| format!("m f={i} {i}\n")).collect();
+        let schema = StoredSchema::default();
+        let pass = BatchPass {
+            text: &text,
+            precision: Precision::Auto,
+            schema: &schema,
+            now_ns: 0,
+        };
+        assert!(block_on(pass.run(|| async {}, || true, || true, |_| {})).is_none());
+    }
+}
