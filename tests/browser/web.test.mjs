@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { ARTIFACTS, LoadDataPage, TOKEN, launchBrowser, startServer } from './harness.mjs';
 
@@ -165,6 +166,37 @@ test('a file can be uploaded; its size is shown and it is checked', async () => 
   assert.match(await lp.page.getByTestId('upload-note').textContent(), /upload\.lp.*2\.\d KB, 48 lines/);
   assert.deepEqual((await lp.errors()).map((e) => e.line), [BROKEN_AT]);
   await lp.shot('06-uploaded');
+});
+
+test('a dropped file is loaded; a gzip file is refused with the reason', async () => {
+  let before = await lp.checks();
+  await lp.page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(['m f=1 1\nnot line protocol\n'], 'drop.lp', { type: 'text/plain' }));
+    window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  await lp.settled(before);
+  assert.match(await lp.page.getByTestId('upload-note').textContent(), /drop\.lp.*2 lines/);
+  assert.deepEqual((await lp.errors()).map((e) => e.line), [2]);
+  const gz = join(ARTIFACTS, 'home.lp.gz');
+  writeFileSync(gz, gzipSync(HOME));
+  await lp.page.getByTestId('upload').setInputFiles(gz);
+  await lp.page.waitForFunction(() => /gzip/.test(document.querySelector('[data-testid=upload-note]').textContent));
+  assert.equal(await lp.editor.inputValue(), 'm f=1 1\nnot line protocol\n', 'the editor keeps its text');
+});
+
+test('a refused batch can be retried once the cause is fixed', async () => {
+  await lp.paste(HOME.replaceAll('home,', 'retry,'));
+  await lp.page.getByTestId('token').fill('wrong-token');
+  await lp.page.getByTestId('write').click();
+  await lp.page.waitForSelector('[data-testid=status][data-state=error]');
+  assert.match(await lp.status.textContent(), /Batch 1 of 1 failed: HTTP 401/);
+  assert.equal(await server.rows('home', 'retry'), 0);
+  await lp.page.getByTestId('token').fill(TOKEN);
+  await lp.page.getByTestId('retry').click();
+  await lp.page.waitForSelector('[data-testid=status][data-state=ok]');
+  assert.equal(await server.rows('home', 'retry'), 48);
+  assert.equal(await lp.page.getByTestId('retry').count(), 0);
 });
 
 test('the point form appends correctly escaped line protocol', async () => {

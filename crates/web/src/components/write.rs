@@ -191,7 +191,9 @@ pub fn WritePanel() -> impl IntoView {
         spawn_local(run(state, job, status, progress, retry));
     };
     let resume = move |_| {
-        if let Some(job) = retry.get_value() {
+        if let Some(mut job) = retry.get_value() {
+            // The usual cause is a wrong token: take the one in the form now.
+            job.token = s.token.get_untracked();
             status.set(Status {
                 state: "working",
                 text: "Retrying…".into(),
