@@ -187,6 +187,10 @@ pub struct TableBuilder {
     index: HashMap<String, (bool, usize)>,
     time: TimestampNanosecondBuilder,
     rows: usize,
+    /// The raw key and column slot of each tag and field of the last accepted line. A line with
+    /// the same keys (and field types) skips the checks and the name lookups: most lines repeat
+    /// the previous line's layout.
+    layout: Vec<(String, (bool, usize))>,
 }
 
 impl TableBuilder {
@@ -198,6 +202,7 @@ impl TableBuilder {
             index: HashMap::new(),
             time: TimestampNanosecondBuilder::new().with_timezone("UTC"),
             rows: 0,
+            layout: Vec::new(),
         }
     }
 
@@ -248,61 +253,83 @@ impl TableBuilder {
         Ok(())
     }
 
-    fn column(&mut self, name: &str, field: Option<FieldType>) -> &mut Column {
-        let (is_tag, i) = match self.index.get(name) {
-            Some(&slot) => slot,
-            None => {
-                let list = if field.is_none() {
-                    &mut self.tags
-                } else {
-                    &mut self.fields
-                };
-                let data = match field {
-                    None => ColumnData::Tag(StringDictionaryBuilder::new()),
-                    Some(t) => ColumnData::for_field(t),
-                };
-                list.push(Column {
-                    name: name.into(),
-                    data,
-                    len: 0,
-                });
-                let slot = (field.is_none(), list.len() - 1);
-                self.index.insert(name.into(), slot);
-                slot
-            }
-        };
-        let rows = self.rows;
-        let col = if is_tag {
-            &mut self.tags[i]
+    /// Whether `line` has exactly the keys of the last accepted line, with the same field types.
+    fn same_layout(&self, line: &Line<'_>) -> bool {
+        if self.layout.len() != line.tags.len() + line.fields.len() {
+            return false;
+        }
+        let (tags, fields) = self.layout.split_at(line.tags.len());
+        tags.iter()
+            .zip(&line.tags)
+            .all(|((raw, (is_tag, _)), (k, _))| *is_tag && raw == k.raw)
+            && fields
+                .iter()
+                .zip(&line.fields)
+                .all(|((raw, (is_tag, i)), (k, v))| {
+                    !*is_tag
+                        && raw == k.raw
+                        && self.fields[*i].data.kind_name() == field_type_of(v).as_str()
+                })
+    }
+
+    fn slot(&mut self, name: &str, field: Option<FieldType>) -> (bool, usize) {
+        if let Some(&slot) = self.index.get(name) {
+            return slot;
+        }
+        let list = if field.is_none() {
+            &mut self.tags
         } else {
-            &mut self.fields[i]
+            &mut self.fields
         };
-        col.pad_to(rows);
-        col
+        let data = match field {
+            None => ColumnData::Tag(StringDictionaryBuilder::new()),
+            Some(t) => ColumnData::for_field(t),
+        };
+        list.push(Column {
+            name: name.into(),
+            data,
+            len: 0,
+        });
+        let slot = (field.is_none(), list.len() - 1);
+        self.index.insert(name.into(), slot);
+        slot
     }
 
     fn push(&mut self, line: &Line<'_>, time_ns: i64) -> Result<(), ColumnsError> {
-        self.check(line)?;
-        for (k, v) in &line.tags {
-            let col = self.column(&k.unescaped(), None);
+        if !self.same_layout(line) {
+            self.check(line)?;
+            let mut layout = Vec::with_capacity(line.tags.len() + line.fields.len());
+            for (k, _) in &line.tags {
+                layout.push((k.raw.to_string(), self.slot(&k.unescaped(), None)));
+            }
+            for (k, v) in &line.fields {
+                let slot = self.slot(&k.unescaped(), Some(field_type_of(v)));
+                layout.push((k.raw.to_string(), slot));
+            }
+            self.layout = layout;
+        }
+        let rows = self.rows;
+        let (tag_slots, field_slots) = self.layout.split_at(line.tags.len());
+        for ((_, (_, i)), (_, v)) in tag_slots.iter().zip(&line.tags) {
+            let col = &mut self.tags[*i];
+            col.pad_to(rows);
             if let ColumnData::Tag(b) = &mut col.data {
                 b.append_value(v.unescaped());
             }
             col.len += 1;
         }
-        for (k, v) in &line.fields {
-            let col = self.column(&k.unescaped(), Some(field_type_of(v)));
+        for ((_, (_, i)), (_, v)) in field_slots.iter().zip(&line.fields) {
+            let col = &mut self.fields[*i];
+            col.pad_to(rows);
             match (&mut col.data, v) {
                 (ColumnData::Float(b), FieldValue::Float(x)) => b.append_value(*x),
                 (ColumnData::Integer(b), FieldValue::Integer(x)) => b.append_value(*x),
                 (ColumnData::UInteger(b), FieldValue::UInteger(x)) => b.append_value(*x),
                 (ColumnData::String(b), FieldValue::String(s)) => b.append_value(s.unescaped()),
                 (ColumnData::Boolean(b), FieldValue::Boolean(x)) => b.append_value(*x),
-                // `check` compared every column's type with the line's value first.
-                (data, _) => {
-                    let expected = data.kind_name();
-                    return Err(self.mismatch(&k.unescaped(), expected, field_type_of(v).as_str()));
-                }
+                // The layout check or `check` compared every column's type with the value, so
+                // this arm is never taken; appending a null keeps the row aligned regardless.
+                (data, _) => data.append_nulls(1),
             }
             col.len += 1;
         }
@@ -392,5 +419,91 @@ impl ColumnsBuilder {
             out.push((t.name, batch));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse_lines;
+    use arrow::array::{Array, AsArray};
+    use arrow::datatypes::{Float64Type, Int64Type, TimestampNanosecondType};
+
+    fn build(input: &str) -> (ColumnsBuilder, Vec<Result<(), ColumnsError>>) {
+        let mut b = ColumnsBuilder::new();
+        let results = parse_lines(input.as_bytes())
+            .map(|l| {
+                let l = l.expect("valid line");
+                let ts = l.timestamp.unwrap_or(0);
+                b.push(&l, ts)
+            })
+            .collect();
+        (b, results)
+    }
+
+    #[test]
+    fn one_batch_per_measurement_with_nulls() {
+        let (b, results) = build(
+            "home,room=Living\\ Room temp=21.1,co=0i 1\nhome,room=Kitchen hum=35.9 2\ncpu v=1u 3\nhome temp=20.5,note=\"a \\\"q\\\"\" 4",
+        );
+        assert!(results.iter().all(Result::is_ok));
+        assert_eq!(b.rows(), 4);
+        let tables = b.finish().unwrap();
+        assert_eq!(tables.len(), 2);
+        let (name, home) = &tables[0];
+        assert_eq!(name, "home");
+        let names: Vec<_> = home
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        assert_eq!(names, ["room", "temp", "co", "hum", "note", "time"]);
+        assert_eq!(home.schema().field(0).data_type(), &tag_data_type());
+        assert_eq!(home.schema().field(5).data_type(), &time_data_type());
+        let room = home.column(0).as_dictionary::<Int32Type>();
+        let values = room.values().as_string::<i32>();
+        assert_eq!(values.value(room.keys().value(0) as usize), "Living Room");
+        assert!(room.is_null(2));
+        let temp = home.column(1).as_primitive::<Float64Type>();
+        assert_eq!(
+            (temp.value(0), temp.is_null(1), temp.value(2)),
+            (21.1, true, 20.5)
+        );
+        let co = home.column(2).as_primitive::<Int64Type>();
+        assert_eq!((co.value(0), co.null_count()), (0, 2));
+        assert_eq!(home.column(4).as_string::<i32>().value(2), "a \"q\"");
+        let time = home.column(5).as_primitive::<TimestampNanosecondType>();
+        assert_eq!(time.values().to_vec(), [1, 2, 4]);
+        assert_eq!(tables[1].1.num_rows(), 1);
+    }
+
+    #[test]
+    fn a_clashing_line_leaves_no_trace() {
+        let (b, results) = build("m v=1 1\nm v=1i,w=2 2\nm,v=x w=3 3\nm v=2,v=3 4\nm w=4 5");
+        assert!(results[0].is_ok());
+        assert!(matches!(
+            &results[1],
+            Err(ColumnsError::TypeMismatch { column, expected: "float", got: "integer", .. }) if column == "v"
+        ));
+        assert!(matches!(
+            &results[2],
+            Err(ColumnsError::TypeMismatch { got: "tag", .. })
+        ));
+        assert!(matches!(
+            &results[3],
+            Err(ColumnsError::DuplicateColumn { .. })
+        ));
+        assert!(results[4].is_ok());
+        let tables = b.finish().unwrap();
+        let m = &tables[0].1;
+        assert_eq!(m.num_rows(), 2);
+        let names: Vec<_> = m
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        assert_eq!(names, ["v", "w", "time"]);
     }
 }

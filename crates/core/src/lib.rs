@@ -35,6 +35,6 @@ pub mod write;
 pub use diagnostic::{Diagnostic, ErrorKind};
 pub use parse::{parse_lines, Lines, MAX_STRING_LEN};
 pub use precision::{Precision, PrecisionError};
-pub use types::{FieldType, FieldValue, Line, Token};
+pub use types::{FieldType, FieldValue, Line, Token, TokenKind};
 pub use validate::{BatchValidator, ColumnKind, KnownSchema};
 pub use write::{write_line, OwnedFieldValue, Point, WriteError};

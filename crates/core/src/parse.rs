@@ -3,12 +3,14 @@
 //!
 //! Grammar (InfluxDB 3): `measurement[,tag_key=tag_value...] field_key=field_value[,...] [timestamp]`,
 //! elements separated by spaces, records by `\n` (or `\r\n`) outside quoted string values.
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use core::ops::Range;
 
 use crate::number::{parse_f64, parse_i64, parse_u64, NumError};
 use crate::scan::{is_eol, scan, skip_spaces, KEY, MEAS, TAGV, VALUE};
+use crate::types::TokenKind;
 use crate::{Diagnostic, ErrorKind, FieldValue, Line, Token};
 
 /// Longest measurement, tag key, tag value, field key or string field value accepted, in bytes:
@@ -46,13 +48,14 @@ struct Failure {
 }
 
 impl Failure {
-    fn new(kind: ErrorKind, span: Range<usize>, message: String) -> Self {
-        Failure {
+    /// Boxed: failures are rare, and a small `Err` keeps every `Result` on the hot path small.
+    fn new(kind: ErrorKind, span: Range<usize>, message: String) -> Box<Self> {
+        Box::new(Failure {
             kind,
             span,
             message,
             resume: None,
-        }
+        })
     }
 }
 
@@ -125,7 +128,7 @@ impl<'a> Lines<'a> {
                 };
                 Some(Ok(()))
             }
-            Err(failure) => Some(Err(self.fail(start, failure, state.multi_line))),
+            Err(failure) => Some(Err(self.fail(start, *failure, state.multi_line))),
         }
     }
 
@@ -160,23 +163,27 @@ impl<'a> Lines<'a> {
     }
 
     /// The input's text `s..e`, or `None` when it holds invalid UTF-8.
+    #[inline(always)]
     fn text(&self, s: usize, e: usize) -> Option<&'a str> {
         let from = s.checked_sub(self.seg_start)?;
         self.seg.get(from..e - self.seg_start)
     }
 
-    fn utf8_failure(&self) -> Failure {
+    fn utf8_failure(&self) -> Box<Failure> {
         let at = self.seg_start + self.seg.len();
         Failure::new(ErrorKind::InvalidUtf8, at..at + 1, String::new())
     }
 
-    fn token(&self, s: usize, e: usize, escaped: bool, string: bool) -> Result<Token<'a>, Failure> {
+    #[inline(always)]
+    fn token(
+        &self,
+        s: usize,
+        e: usize,
+        escaped: bool,
+        kind: TokenKind,
+    ) -> Result<Token<'a>, Box<Failure>> {
         match self.text(s, e) {
-            Some(raw) => Ok(Token {
-                raw,
-                escaped,
-                string,
-            }),
+            Some(raw) => Ok(Token { raw, escaped, kind }),
             None => Err(self.utf8_failure()),
         }
     }
@@ -217,7 +224,7 @@ impl<'a> Lines<'a> {
         // problem, and other errors on such a line are often its consequence.
         let bad = self.seg_start + self.seg.len();
         if self.bad_len > 0 && bad >= start && bad < next {
-            failure = Failure::new(
+            failure = *Failure::new(
                 ErrorKind::InvalidUtf8,
                 bad..bad + self.bad_len,
                 format!(
@@ -244,9 +251,27 @@ impl<'a> Lines<'a> {
 
     /// Scans a name (measurement, tag key or value, field key) from `i` up to a byte of class
     /// `mask`; backslash escapes the next byte. Returns the end and whether a backslash was seen.
-    fn scan_name(&self, i: usize, mask: u8) -> Result<(usize, bool), Failure> {
+    #[inline(always)]
+    fn scan_name(&self, i: usize, mask: u8) -> Result<(usize, bool), Box<Failure>> {
         let b = self.input;
-        let mut j = scan(b, i, mask);
+        let j = scan(b, i, mask);
+        match b.get(j) {
+            Some(b'\\' | b'\r' | b'\t') => self.scan_name_slow(i, j, mask),
+            _ if j - i > self.max_string_len => self.scan_name_slow(i, j, mask),
+            _ => Ok((j, false)),
+        }
+    }
+
+    /// The rest of `scan_name` from `j`, for names with escapes, lone `\r`s, tabs or too long.
+    #[cold]
+    #[inline(never)]
+    fn scan_name_slow(
+        &self,
+        i: usize,
+        mut j: usize,
+        mask: u8,
+    ) -> Result<(usize, bool), Box<Failure>> {
+        let b = self.input;
         let mut escaped = false;
         loop {
             match b.get(j) {
@@ -299,7 +324,7 @@ impl<'a> Lines<'a> {
         i: usize,
         line: &mut Line<'a>,
         state: &mut RecordState,
-    ) -> Result<usize, Failure> {
+    ) -> Result<usize, Box<Failure>> {
         let b = self.input;
         let (m_end, m_escaped) = self.scan_name(i, MEAS)?;
         if m_end == i {
@@ -312,7 +337,7 @@ impl<'a> Lines<'a> {
                 ),
             ));
         }
-        line.measurement = self.token(i, m_end, m_escaped, false)?;
+        line.measurement = self.token(i, m_end, m_escaped, TokenKind::Measurement)?;
         let mut k = m_end;
         if b.get(k) == Some(&b',') {
             k = self.parse_tags(k, line)?;
@@ -347,7 +372,7 @@ impl<'a> Lines<'a> {
     }
 
     /// Parses `,key=value...` from the comma at `k`; returns the end of the last tag value.
-    fn parse_tags(&self, mut k: usize, line: &mut Line<'a>) -> Result<usize, Failure> {
+    fn parse_tags(&self, mut k: usize, line: &mut Line<'a>) -> Result<usize, Box<Failure>> {
         let b = self.input;
         loop {
             let ks = k + 1;
@@ -383,8 +408,8 @@ impl<'a> Lines<'a> {
                     ),
                 ));
             }
-            let key = self.token(ks, ke, k_escaped, false)?;
-            let value = self.token(vs, ve, v_escaped, false)?;
+            let key = self.token(ks, ke, k_escaped, TokenKind::Name)?;
+            let value = self.token(vs, ve, v_escaped, TokenKind::Name)?;
             line.tags.push((key, value));
             k = ve;
             if b.get(k) != Some(&b',') {
@@ -399,7 +424,7 @@ impl<'a> Lines<'a> {
         mut f: usize,
         line: &mut Line<'a>,
         state: &mut RecordState,
-    ) -> Result<usize, Failure> {
+    ) -> Result<usize, Box<Failure>> {
         let b = self.input;
         let first = f;
         loop {
@@ -429,7 +454,7 @@ impl<'a> Lines<'a> {
                     )
                 });
             }
-            let key = self.token(ks, ke, k_escaped, false)?;
+            let key = self.token(ks, ke, k_escaped, TokenKind::Name)?;
             let vs = ke + 1;
             let (value, ve) = self.parse_value(key, vs, state)?;
             line.fields.push((key, value));
@@ -457,7 +482,7 @@ impl<'a> Lines<'a> {
         }
     }
 
-    fn empty_field_key(&self, ks: usize, first: bool) -> Failure {
+    fn empty_field_key(&self, ks: usize, first: bool) -> Box<Failure> {
         let b = self.input;
         if !first && (is_eol(b, ks) || b[ks] == b' ') {
             return Failure::new(
@@ -487,7 +512,7 @@ impl<'a> Lines<'a> {
         key: Token<'a>,
         vs: usize,
         state: &mut RecordState,
-    ) -> Result<(FieldValue<'a>, usize), Failure> {
+    ) -> Result<(FieldValue<'a>, usize), Box<Failure>> {
         let b = self.input;
         match b.get(vs) {
             Some(b'"') => self.parse_string(key, vs, state),
@@ -547,7 +572,7 @@ impl<'a> Lines<'a> {
         key: Token<'a>,
         q: usize,
         state: &mut RecordState,
-    ) -> Result<(FieldValue<'a>, usize), Failure> {
+    ) -> Result<(FieldValue<'a>, usize), Box<Failure>> {
         let b = self.input;
         let limit = (q + 2 + self.max_string_len).min(b.len());
         let mut p = q + 1;
@@ -594,12 +619,12 @@ impl<'a> Lines<'a> {
             }
         }
         Ok((
-            FieldValue::String(self.token(q + 1, close, escaped, true)?),
+            FieldValue::String(self.token(q + 1, close, escaped, TokenKind::String)?),
             close + 1,
         ))
     }
 
-    fn string_too_long(&self, key: Token<'a>, q: usize, len: usize) -> Failure {
+    fn string_too_long(&self, key: Token<'a>, q: usize, len: usize) -> Box<Failure> {
         Failure::new(
             ErrorKind::StringTooLong,
             q..q + 1,
@@ -611,7 +636,7 @@ impl<'a> Lines<'a> {
     }
 
     /// Parses the timestamp after the field set (`k` is at the space before it).
-    fn parse_timestamp(&self, k: usize, line: &mut Line<'a>) -> Result<usize, Failure> {
+    fn parse_timestamp(&self, k: usize, line: &mut Line<'a>) -> Result<usize, Box<Failure>> {
         let b = self.input;
         let ts = skip_spaces(b, k);
         if is_eol(b, ts) {
@@ -664,65 +689,89 @@ impl<'a> Iterator for Lines<'a> {
     }
 }
 
+/// The three number forms, by suffix.
+#[derive(Clone, Copy)]
+enum NumberForm {
+    Integer,
+    Unsigned,
+    Float,
+}
+
 /// Decodes a number literal: `i` suffix integer, `u` suffix unsigned, else float.
-fn number<'a>(key: Token<'a>, t: &[u8], at: usize) -> Result<FieldValue<'a>, Failure> {
-    let span = at..at + t.len();
-    let fail = |kind, message: String| Err(Failure::new(kind, span.clone(), message));
+#[inline(always)]
+fn number<'a>(key: Token<'a>, t: &[u8], at: usize) -> Result<FieldValue<'a>, Box<Failure>> {
+    let (value, form) = match t.split_last() {
+        Some((b'i', digits)) => (
+            parse_i64(digits).map(FieldValue::Integer),
+            NumberForm::Integer,
+        ),
+        Some((b'u', digits)) => (
+            parse_u64(digits).map(FieldValue::UInteger),
+            NumberForm::Unsigned,
+        ),
+        _ => (parse_f64(t).map(FieldValue::Float), NumberForm::Float),
+    };
+    value.map_err(|e| number_failure(key, t, at, form, e))
+}
+
+/// Says why `t` is not a number of its form.
+#[cold]
+#[inline(never)]
+fn number_failure(
+    key: Token<'_>,
+    t: &[u8],
+    at: usize,
+    form: NumberForm,
+    error: NumError,
+) -> Box<Failure> {
     let key = key.raw;
-    match t.split_last() {
-        Some((b'i', digits)) => match parse_i64(digits) {
-            Ok(v) => Ok(FieldValue::Integer(v)),
-            Err(NumError::Invalid) => fail(
-                ErrorKind::InvalidInteger,
-                format!(
-                    "expected an integer (digits with an optional '-') before 'i' in the value of \
-                     field \"{key}\", found \"{}\"",
-                    show(t)
-                ),
+    let digits = &t[..t.len().saturating_sub(1)];
+    let (kind, message) = match (form, error) {
+        (NumberForm::Integer, NumError::Invalid) => (
+            ErrorKind::InvalidInteger,
+            format!(
+                "expected an integer (digits with an optional '-') before 'i' in the value of \
+                 field \"{key}\", found \"{}\"",
+                show(t)
             ),
-            Err(NumError::Overflow) => fail(
-                ErrorKind::IntegerOverflow,
-                format!(
-                    "integer {} of field \"{key}\" is outside the signed 64-bit range \
-                     -9223372036854775808..=9223372036854775807",
-                    show(digits)
-                ),
+        ),
+        (NumberForm::Integer, NumError::Overflow) => (
+            ErrorKind::IntegerOverflow,
+            format!(
+                "integer {} of field \"{key}\" is outside the signed 64-bit range \
+                 -9223372036854775808..=9223372036854775807",
+                show(digits)
             ),
-        },
-        Some((b'u', digits)) => match parse_u64(digits) {
-            Ok(v) => Ok(FieldValue::UInteger(v)),
-            Err(NumError::Invalid) => fail(
-                ErrorKind::InvalidUnsigned,
-                format!(
-                    "expected an unsigned integer (digits only, no sign) before 'u' in the value of \
-                     field \"{key}\", found \"{}\"",
-                    show(t)
-                ),
+        ),
+        (NumberForm::Unsigned, NumError::Invalid) => (
+            ErrorKind::InvalidUnsigned,
+            format!(
+                "expected an unsigned integer (digits only, no sign) before 'u' in the value of \
+                 field \"{key}\", found \"{}\"",
+                show(t)
             ),
-            Err(NumError::Overflow) => fail(
-                ErrorKind::UnsignedOverflow,
-                format!(
-                    "unsigned integer {} of field \"{key}\" is outside the range 0..=18446744073709551615",
-                    show(digits)
-                ),
+        ),
+        (NumberForm::Unsigned, NumError::Overflow) => (
+            ErrorKind::UnsignedOverflow,
+            format!(
+                "unsigned integer {} of field \"{key}\" is outside the range 0..=18446744073709551615",
+                show(digits)
             ),
-        },
-        _ => match parse_f64(t) {
-            Ok(v) => Ok(FieldValue::Float(v)),
-            Err(NumError::Invalid) => fail(
-                ErrorKind::InvalidFloat,
-                format!(
-                    "expected a number as the value of field \"{key}\" (like 1, -1.5 or 1.5e3; \
-                     suffix i for an integer, u for an unsigned integer), found \"{}\"",
-                    show(t)
-                ),
+        ),
+        (NumberForm::Float, NumError::Invalid) => (
+            ErrorKind::InvalidFloat,
+            format!(
+                "expected a number as the value of field \"{key}\" (like 1, -1.5 or 1.5e3; \
+                 suffix i for an integer, u for an unsigned integer), found \"{}\"",
+                show(t)
             ),
-            Err(NumError::Overflow) => fail(
-                ErrorKind::InvalidFloat,
-                format!("float {} of field \"{key}\" is too large for a 64-bit float", show(t)),
-            ),
-        },
-    }
+        ),
+        (NumberForm::Float, NumError::Overflow) => (
+            ErrorKind::InvalidFloat,
+            format!("float {} of field \"{key}\" is too large for a 64-bit float", show(t)),
+        ),
+    };
+    Failure::new(kind, at..at + t.len(), message)
 }
 
 /// The valid UTF-8 text of `input` from `start` to the first invalid byte, and the length of the

@@ -5,6 +5,29 @@ use alloc::vec::Vec;
 
 use crate::write::{OwnedFieldValue, Point};
 
+/// Which escapes a token's position allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum TokenKind {
+    /// Measurement: `\,`, `\ ` and `\\` are escapes (`=` needs none; `\=` stays as written).
+    Measurement,
+    /// Tag key, tag value or field key: `\,`, `\=`, `\ ` and `\\` are escapes.
+    #[default]
+    Name,
+    /// String field value (between the quotes): only `\"` and `\\` are escapes.
+    String,
+}
+
+impl TokenKind {
+    /// Whether `\c` stands for `c` here.
+    fn escapes(self, c: u8) -> bool {
+        match self {
+            TokenKind::Measurement => matches!(c, b',' | b' ' | b'\\'),
+            TokenKind::Name => matches!(c, b',' | b'=' | b' ' | b'\\'),
+            TokenKind::String => matches!(c, b'"' | b'\\'),
+        }
+    }
+}
+
 /// A name or string as written in the input (measurement, tag key/value, field key, string field
 /// value): the raw slice, and whether it contains a backslash, so unescaping costs nothing for the
 /// common case.
@@ -13,62 +36,63 @@ pub struct Token<'a> {
     pub raw: &'a str,
     /// The raw text holds at least one backslash.
     pub escaped: bool,
-    /// A string field value (between the quotes): only `\"` and `\\` are escapes. Otherwise a name:
-    /// `\,`, `\=`, `\ ` and `\\` are escapes.
-    pub string: bool,
+    pub kind: TokenKind,
 }
 
 impl<'a> Token<'a> {
-    /// A name token (measurement, tag key or value, field key).
-    pub fn name(raw: &'a str) -> Self {
+    /// A token of `kind` from its raw text.
+    pub fn new(raw: &'a str, kind: TokenKind) -> Self {
         Token {
             raw,
             escaped: raw.contains('\\'),
-            string: false,
-        }
-    }
-
-    /// A string field value (the text between the quotes).
-    pub fn string(raw: &'a str) -> Self {
-        Token {
-            raw,
-            escaped: raw.contains('\\'),
-            string: true,
+            kind,
         }
     }
 
     /// The value with escapes removed; borrowed when there were none. A backslash before any
     /// other character is kept as is.
+    #[inline]
     pub fn unescaped(&self) -> Cow<'a, str> {
-        if !self.escaped {
-            return Cow::Borrowed(self.raw);
+        if self.escaped {
+            Cow::Owned(self.unescape())
+        } else {
+            Cow::Borrowed(self.raw)
         }
-        let mut out = String::with_capacity(self.raw.len());
-        let mut chars = self.raw.chars();
-        while let Some(c) = chars.next() {
-            if c != '\\' {
-                out.push(c);
-                continue;
-            }
-            match chars.next() {
-                Some(n) if is_escapable(n, self.string) => out.push(n),
-                Some(n) => {
-                    out.push('\\');
-                    out.push(n);
-                }
-                None => out.push('\\'),
-            }
-        }
-        Cow::Owned(out)
     }
-}
 
-/// Whether `\c` stands for `c` in a name (`string == false`) or in a string field value.
-pub(crate) fn is_escapable(c: char, string: bool) -> bool {
-    if string {
-        matches!(c, '"' | '\\')
-    } else {
-        matches!(c, ',' | '=' | ' ' | '\\')
+    /// Appends the unescaped value to `out`: lets a caller decode many tokens through one
+    /// reused buffer instead of allocating per escaped token.
+    pub fn unescape_into(&self, out: &mut String) {
+        if !self.escaped {
+            out.push_str(self.raw);
+            return;
+        }
+        // Escapable characters are ASCII, so every cut is at a character boundary.
+        let raw = self.raw;
+        let bytes = raw.as_bytes();
+        let mut from = 0;
+        while let Some(n) = memchr::memchr(b'\\', &bytes[from..]) {
+            let at = from + n;
+            match bytes.get(at + 1) {
+                Some(&c) if self.kind.escapes(c) => {
+                    out.push_str(&raw[from..at]);
+                    out.push(char::from(c));
+                    from = at + 2;
+                }
+                // Kept as is: copy the backslash with the chunk and go on after it.
+                _ => {
+                    out.push_str(&raw[from..at + 1]);
+                    from = at + 1;
+                }
+            }
+        }
+        out.push_str(&raw[from..]);
+    }
+
+    fn unescape(&self) -> String {
+        let mut out = String::with_capacity(self.raw.len());
+        self.unescape_into(&mut out);
+        out
     }
 }
 

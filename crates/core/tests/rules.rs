@@ -76,6 +76,8 @@ fn escapes_in_names() {
     );
     // `\\` is one backslash, and may end a name.
     assert_eq!(ok(r"c,t=a\\ f=1").tags[0].1, "a\\");
+    // In a measurement `=` needs no escape, and `\=` stays as written (as InfluxDB 3).
+    assert_eq!(ok(r"a\=b f=1").measurement, r"a\=b");
     // `=` is literal in measurements and tag values.
     let p = ok("a=b,t=x=y f=1");
     assert_eq!(
@@ -485,4 +487,17 @@ fn empty_and_comment_only_inputs_yield_nothing() {
     for input in ["", "\n\n", "# only\n# comments", "   \r\n\t\n"] {
         assert!(parse_lines(input.as_bytes()).next().is_none(), "{input:?}");
     }
+}
+
+#[test]
+fn unescape_into_appends_to_a_reused_buffer() {
+    let input = br#"m\ x,t=a\,b\=c\ d\\e\q f="q\"\\\n" 1"#;
+    let line = parse_lines(input).next().unwrap().unwrap();
+    let mut buf = String::from(">");
+    line.measurement.unescape_into(&mut buf);
+    line.tags[0].1.unescape_into(&mut buf);
+    if let FieldValue::String(s) = line.fields[0].1 {
+        s.unescape_into(&mut buf);
+    }
+    assert_eq!(buf, r#">m xa,b=c d\e\qq"\\n"#);
 }

@@ -26,9 +26,11 @@ fn injected(log: &str) -> Vec<(u32, String)> {
         .collect()
 }
 
-/// Lines rejected by the parser and by the validator, with the diagnostic kind, and the number
-/// of accepted records.
-fn rejected(input: &[u8]) -> (Vec<(u32, ErrorKind)>, Vec<(u32, ErrorKind)>, usize) {
+/// (record line, kind) of rejected lines.
+type Rejected = Vec<(u32, ErrorKind)>;
+
+/// Lines rejected by the parser and by the validator, and the number of accepted records.
+fn rejected(input: &[u8]) -> (Rejected, Rejected, usize) {
     let mut validator = BatchValidator::new(Precision::Auto, None);
     let (mut parse, mut schema, mut good) = (Vec::new(), Vec::new(), 0);
     for line in parse_lines(input) {

@@ -150,3 +150,22 @@ fn usage_and_io_errors_exit_2() {
     assert_eq!(linewise(&["--precision", "h"], None).status.code(), Some(2));
     assert_eq!(linewise(&["--format", "xml"], None).status.code(), Some(2));
 }
+
+#[test]
+fn records_spanning_lines_keep_physical_line_numbers() {
+    let input = b"m s=\"two\nlines\" 1\nm s=\"open 2\nm f= 3\n";
+    let o = linewise(&["--format", "jsonl"], Some(input));
+    assert_eq!(o.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["line"], 1);
+    assert_eq!(lines[0]["point"]["fields"]["s"]["value"], "two\nlines");
+    assert_eq!(lines[1]["line"], 3);
+    assert_eq!(lines[1]["error"]["kind"], "unterminated_string");
+    assert_eq!(lines[1]["error"]["column"], 5);
+    assert_eq!(lines[2]["line"], 4);
+    assert_eq!(lines[2]["error"]["kind"], "missing_field_value");
+}

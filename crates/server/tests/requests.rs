@@ -421,3 +421,47 @@ fn write_command_batches_and_maps_line_numbers() {
         26
     );
 }
+
+#[test]
+fn a_full_buffer_asks_clients_to_retry() {
+    let s = Server::start(&["--max-buffer-size", "1"]);
+    assert_eq!(s.post("/api/v3/write_lp?db=d", "m f=1 1").status, 204);
+    let r = s.post("/api/v3/write_lp?db=d", "m f=2 2");
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert_eq!(r.header("Retry-After"), Some("1"));
+    assert!(r.body.contains("buffer is full"), "{}", r.body);
+    let r = s.post("/api/v2/write?bucket=d", "m f=2 2");
+    assert_eq!(
+        (r.status, r.json()["code"].as_str()),
+        (503, Some("unavailable"))
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("more.lp");
+    std::fs::write(&file, "m f=3 3\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_linewise"))
+        .args(["write", "--db", "d", "--retries", "2", "--host", &s.base])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.matches("server answered 503").count(), 2, "{stderr}");
+    assert!(stderr.contains("giving up after 2 attempts"), "{stderr}");
+    assert_eq!(s.rows("d", "m", &[]), 1);
+}
+
+#[test]
+fn serves_the_built_ui() {
+    let ui = tempfile::tempdir().unwrap();
+    std::fs::write(ui.path().join("index.html"), "<title>linewise ui</title>").unwrap();
+    std::fs::write(ui.path().join("app.js"), "console.log(1)").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start_in(dir.path(), &["--ui-dir", ui.path().to_str().unwrap()]);
+    let r = s.get("/");
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (200, "<title>linewise ui</title>")
+    );
+    assert_eq!(s.get("/app.js").body, "console.log(1)");
+    assert_eq!(s.get("/missing.js").status, 404);
+}

@@ -25,10 +25,13 @@ struct Staged<'a> {
     known: &'a DatabaseSchema,
     tables_in_catalog: usize,
     new_tables: HashSet<String>,
-    new_columns: HashMap<(String, String), ColumnType>,
+    /// Table → column → type of the columns this request adds.
+    new_columns: HashMap<String, HashMap<String, ColumnType>>,
     /// Data columns (tags + fields) each table will have.
     column_counts: HashMap<String, usize>,
     changes: SchemaChanges,
+    /// Table and raw keys of the last line found fully known: the next line usually repeats them.
+    last_known: (String, Vec<String>),
 }
 
 impl<'a> Staged<'a> {
@@ -36,9 +39,7 @@ impl<'a> Staged<'a> {
         if let Some(t) = self.known.tables.get(table).and_then(|t| t.column(column)) {
             return Some(t);
         }
-        self.new_columns
-            .get(&(table.to_string(), column.to_string()))
-            .copied()
+        self.new_columns.get(table)?.get(column).copied()
     }
 
     /// The `(column, type)` pairs of a line.
@@ -71,8 +72,47 @@ impl<'a> Staged<'a> {
         })
     }
 
+    /// Whether every column of `line` is already in the catalog or staged (the common case,
+    /// checked without allocating).
+    fn all_known(&self, table: &str, line: &Line<'_>) -> bool {
+        let stored = self.known.tables.get(table);
+        let staged = self.new_columns.get(table);
+        let known = |name: &str| {
+            stored.is_some_and(|t| t.column(name).is_some())
+                || staged.is_some_and(|s| s.contains_key(name))
+        };
+        line.tags.iter().all(|(k, _)| known(&k.unescaped()))
+            && line.fields.iter().all(|(k, _)| known(&k.unescaped()))
+    }
+
     /// Stages the new table/columns of an accepted line, or names the limit it would pass.
     fn stage(&mut self, table: &str, line: &Line<'_>) -> Result<(), String> {
+        let (last_table, last_keys) = &self.last_known;
+        let keys = line
+            .tags
+            .iter()
+            .map(|(k, _)| k)
+            .chain(line.fields.iter().map(|(k, _)| k));
+        if last_table == table
+            && last_keys.len() == line.tags.len() + line.fields.len()
+            && keys.zip(last_keys).all(|(k, last)| k.raw == last)
+        {
+            return Ok(());
+        }
+        self.stage_new(table, line)?;
+        let keys = line
+            .tags
+            .iter()
+            .map(|(k, _)| k)
+            .chain(line.fields.iter().map(|(k, _)| k));
+        self.last_known = (table.to_string(), keys.map(|k| k.raw.to_string()).collect());
+        Ok(())
+    }
+
+    fn stage_new(&mut self, table: &str, line: &Line<'_>) -> Result<(), String> {
+        if self.all_known(table, line) {
+            return Ok(());
+        }
         let new: Vec<(String, ColumnType)> = Self::columns_of(line)
             .into_iter()
             .filter(|(c, _)| self.column_type(table, c).is_none())
@@ -103,15 +143,14 @@ impl<'a> Staged<'a> {
         if !table_exists {
             self.new_tables.insert(table.to_string());
         }
+        let needs_time = self.column_type(table, TIME_COLUMN).is_none();
+        let staged = self.new_columns.entry(table.to_string()).or_default();
         for (c, t) in new {
-            self.new_columns.insert((table.to_string(), c.clone()), t);
+            staged.insert(c.clone(), t);
             self.changes.columns.push((table.to_string(), c, t));
         }
-        if self.column_type(table, TIME_COLUMN).is_none() {
-            self.new_columns.insert(
-                (table.to_string(), TIME_COLUMN.to_string()),
-                ColumnType::Time,
-            );
+        if needs_time {
+            staged.insert(TIME_COLUMN.to_string(), ColumnType::Time);
             self.changes.columns.push((
                 table.to_string(),
                 TIME_COLUMN.to_string(),
@@ -144,13 +183,17 @@ pub(super) fn validate(
             create_database: !snapshot.databases.contains_key(req.db),
             columns: Vec::new(),
         },
+        last_known: (String::new(), Vec::new()),
     };
     let mut validator = BatchValidator::new(req.precision, Some(known));
     let default_time = req.precision.default_time(now_ns);
     let mut columns = ColumnsBuilder::new();
     let mut errors = Vec::new();
     let mut accepted = 0;
-    for item in parse_lines(req.body.as_bytes()) {
+    let mut lines = parse_lines(req.body.as_bytes());
+    // One `Line` for the whole body: its tag and field vectors are reused.
+    let mut line = Line::new();
+    while let Some(item) = lines.next_into(&mut line) {
         let error = match item {
             Err(d) => LineError {
                 error_message: diagnostic_message(&d),
@@ -158,7 +201,7 @@ pub(super) fn validate(
                 original_line: physical_line(req.body, &d),
                 limit: false,
             },
-            Ok(line) => {
+            Ok(()) => {
                 let table = line.measurement.unescaped();
                 let checked = validator.check(&line, default_time).map_err(|d| {
                     let conflict = matches!(

@@ -44,11 +44,13 @@ impl Server {
 
     /// Starts on `data_dir` (kept by the caller, so a restart sees the same files).
     pub fn start_in(data_dir: &Path, extra: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_linewise"))
-            .args(["serve", "--http-bind", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir)
-            .arg("--ui-dir")
-            .arg(data_dir.join("no-ui"))
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_linewise"));
+        cmd.args(["serve", "--http-bind", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir);
+        if !extra.contains(&"--ui-dir") {
+            cmd.arg("--ui-dir").arg(data_dir.join("no-ui"));
+        }
+        let mut child = cmd
             .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
