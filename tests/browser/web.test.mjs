@@ -128,6 +128,9 @@ test('Write stores every line (204) and says so', async () => {
   await lp.page.waitForSelector('[data-testid=status][data-state=ok]');
   assert.match(await lp.status.textContent(), /Wrote 48 lines to “home”/);
   assert.equal(await server.rows('home', 'home'), 48);
+  // The database list is read again after a write: the write created "home".
+  await lp.page.waitForFunction(() => document.querySelector('#database-list option[value=home]'));
+  assert.match(await lp.page.getByTestId('database-note').textContent(), /^1 database\(s\) on the server/);
   await lp.shot('04-written');
 });
 

@@ -21,6 +21,8 @@ pub struct Settings {
     pub no_sync: RwSignal<bool>,
     /// Largest request body, in KiB.
     pub batch_kib: RwSignal<u32>,
+    /// Bumped after a write: the server may hold a new database and new columns.
+    pub written: RwSignal<u64>,
 }
 
 impl Settings {
@@ -33,6 +35,7 @@ impl Settings {
             accept_partial: RwSignal::new(true),
             no_sync: RwSignal::new(false),
             batch_kib: RwSignal::new(1024),
+            written: RwSignal::new(0),
         }
     }
 }
@@ -139,8 +142,12 @@ pub fn SettingsPanel() -> impl IntoView {
         }
     });
     Effect::new(move |_| storage::set(storage::DATABASE, &s.db.get()));
-    refresh();
-    load_schema();
+    // Runs once at start, then after every write.
+    Effect::new(move |_| {
+        s.written.track();
+        refresh();
+        load_schema();
+    });
 
     view! {
         <section class="panel settings" aria-label="Destination and options">
@@ -164,7 +171,7 @@ pub fn SettingsPanel() -> impl IntoView {
                     <button type="button" class="secondary" on:click=create>"Create"</button>
                     <button type="button" class="secondary" on:click=move |_| { refresh(); load_schema(); }>"Refresh"</button>
                 </div>
-                <p class="note" aria-live="polite">{move || db_note.get()}</p>
+                <p class="note" data-testid="database-note" aria-live="polite">{move || db_note.get()}</p>
             </div>
             <div class="field">
                 <label for="token">"Token"</label>

@@ -31,13 +31,23 @@ struct Job {
     rejected: usize,
 }
 
-async fn run(
-    state: AppState,
-    mut job: Job,
+/// Signals a write job reports to.
+#[derive(Clone, Copy)]
+struct Report {
     status: RwSignal<Status>,
     progress: RwSignal<Option<(usize, usize)>>,
     retry: StoredValue<Option<Job>, LocalStorage>,
-) {
+    /// Bumped when the job ends, so the database list and schema are read again.
+    written: RwSignal<u64>,
+}
+
+async fn run(state: AppState, mut job: Job, report: Report) {
+    let Report {
+        status,
+        progress,
+        retry,
+        written,
+    } = report;
     let total = job.batches.len();
     let mut last_detail = String::new();
     while job.next < total {
@@ -95,6 +105,7 @@ async fn run(
     }
     progress.set(None);
     retry.set_value(None);
+    written.update(|n| *n += 1);
     let db = &job.opts.db;
     let batches = if total == 1 {
         "1 request".to_string()
@@ -133,6 +144,12 @@ pub fn WritePanel() -> impl IntoView {
     let progress = RwSignal::new(None::<(usize, usize)>);
     let retry: StoredValue<Option<Job>, LocalStorage> = StoredValue::new_local(None);
     let can_retry = RwSignal::new(false);
+    let report = Report {
+        status,
+        progress,
+        retry,
+        written: s.written,
+    };
     Effect::new(move |_| {
         status.track();
         can_retry.set(retry.with_value(Option::is_some));
@@ -188,7 +205,7 @@ pub fn WritePanel() -> impl IntoView {
             written: 0,
             rejected: 0,
         };
-        spawn_local(run(state, job, status, progress, retry));
+        spawn_local(run(state, job, report));
     };
     let resume = move |_| {
         if let Some(mut job) = retry.get_value() {
@@ -199,7 +216,7 @@ pub fn WritePanel() -> impl IntoView {
                 text: "Retrying…".into(),
                 detail: String::new(),
             });
-            spawn_local(run(state, job, status, progress, retry));
+            spawn_local(run(state, job, report));
         }
     };
     let errors = move || {
