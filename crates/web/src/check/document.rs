@@ -1,0 +1,469 @@
+//! The document's text split into physical lines, with the parser's verdict per line, updated
+//! incrementally: an edit re-parses only the records it touched.
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use linewise_core::{parse_lines, Diagnostic};
+
+use super::{Problem, Severity, Source};
+
+/// Lines parsed per step: well under a millisecond of wasm on typical lines, so the caller can
+/// stop at its time budget and let the page paint and take keystrokes.
+const SLICE_LINES: usize = 1000;
+
+/// A problem on one line, positioned in characters so the editor can underline it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineMark {
+    /// 1-based character column where the problem starts.
+    pub column: u32,
+    /// 1-based character column after the problem (equal to `column` for a point).
+    pub end_column: u32,
+    /// Stable identifier (`ErrorKind::as_str`, or a page-defined one such as `timestamp_unit`).
+    pub kind: &'static str,
+    pub message: String,
+}
+
+impl LineMark {
+    fn from_diagnostic(d: &Diagnostic) -> LineMark {
+        LineMark {
+            column: d.column,
+            end_column: d.end_column.max(d.column),
+            kind: d.kind.as_str(),
+            message: d.message.clone(),
+        }
+    }
+}
+
+/// What the parser said about one physical line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct LineState {
+    /// The line continues a record that started on an earlier line (inside a quoted string).
+    continuation: bool,
+    syntax: Option<LineMark>,
+}
+
+/// The text, its line index and every mark set. Marks are stored by 0-based line index.
+#[derive(Debug, Default)]
+pub struct Document {
+    text: Rc<str>,
+    line_starts: Vec<usize>,
+    lines: Vec<LineState>,
+    batch: BTreeMap<usize, LineMark>,
+    warnings: BTreeMap<usize, LineMark>,
+    server: BTreeMap<usize, LineMark>,
+}
+
+/// Byte offsets where each physical line starts. A trailing newline opens a last, empty line, as
+/// in the textarea.
+fn line_starts(text: &str) -> Vec<usize> {
+    let mut starts = Vec::with_capacity(text.len() / 40 + 1);
+    starts.push(0);
+    starts.extend(
+        text.bytes()
+            .enumerate()
+            .filter(|&(_, b)| b == b'\n')
+            .map(|(i, _)| i + 1),
+    );
+    starts
+}
+
+/// Index of the line holding byte `pos`.
+fn line_of(starts: &[usize], pos: usize) -> usize {
+    starts.partition_point(|&s| s <= pos).saturating_sub(1)
+}
+
+/// Whether the record behind this diagnostic may go on past the end of the parsed slice: only an
+/// unterminated quoted string swallows newlines, so only then does cutting the input change the verdict.
+fn may_continue(d: &Diagnostic) -> bool {
+    d.kind.as_str().contains("unterminated")
+}
+
+/// An edit being checked, slice by slice. Created by [`Document::begin_edit`], advanced by
+/// [`EditStep::step`], applied by [`Document::commit`].
+#[derive(Debug)]
+pub struct EditStep {
+    text: Rc<str>,
+    starts: Vec<usize>,
+    /// First line of the re-parsed region (same index in the old and new text).
+    first: usize,
+    /// End (exclusive) of the region in the old text.
+    old_end: usize,
+    /// End (exclusive) of the region in the new text.
+    new_end: usize,
+    /// Next line to parse.
+    cursor: usize,
+    /// Set once a record may run past a slice: the rest is parsed as one piece.
+    to_end: bool,
+    region: Vec<LineState>,
+}
+
+impl EditStep {
+    /// Lines still to parse, for a progress indicator.
+    pub fn remaining(&self) -> usize {
+        self.new_end - self.cursor
+    }
+
+    /// Lines in the region being re-parsed.
+    pub fn region_len(&self) -> usize {
+        self.new_end - self.first
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.cursor >= self.new_end
+    }
+
+    /// Parses the next slice of the region.
+    pub fn step(&mut self) {
+        if self.is_done() {
+            return;
+        }
+        let n = self.starts.len();
+        let start_line = self.cursor;
+        let end_line = if self.to_end {
+            self.new_end
+        } else {
+            (start_line + SLICE_LINES).min(self.new_end)
+        };
+        let from = self.starts[start_line];
+        let to = if end_line >= n {
+            self.text.len()
+        } else {
+            self.starts[end_line]
+        };
+        let slice = &self.text.as_bytes()[from..to];
+        let mut states = vec![LineState::default(); end_line - start_line];
+        let mut last_err: Option<(usize, bool)> = None;
+        for item in parse_lines(slice) {
+            match item {
+                Ok(line) => {
+                    let rec = line.line_number as usize - 1;
+                    let extra = line.raw.bytes().filter(|&b| b == b'\n').count();
+                    mark_continuation(&mut states, rec, rec + extra);
+                    last_err = None;
+                }
+                Err(d) => {
+                    let rec = d.record_line as usize - 1;
+                    let at = (d.line as usize).max(1) - 1;
+                    mark_continuation(&mut states, rec, at);
+                    if let Some(state) = states.get_mut(at) {
+                        if state.syntax.is_none() {
+                            state.syntax = Some(LineMark::from_diagnostic(&d));
+                        }
+                    }
+                    last_err = Some((rec, may_continue(&d)));
+                }
+            }
+        }
+        match last_err {
+            Some((rec, true)) if end_line < n && !self.to_end => {
+                // The last record may continue beyond this slice: parse again from its start to the end.
+                states.truncate(rec);
+                self.region.extend(states);
+                self.cursor = start_line + rec;
+                self.to_end = true;
+                let grow = n - self.new_end;
+                self.new_end = n;
+                self.old_end += grow;
+            }
+            _ => {
+                self.region.extend(states);
+                self.cursor = end_line;
+            }
+        }
+    }
+}
+
+fn mark_continuation(states: &mut [LineState], record: usize, last: usize) {
+    for state in states.iter_mut().take(last + 1).skip(record + 1) {
+        state.continuation = true;
+    }
+}
+
+impl Document {
+    pub fn text(&self) -> &Rc<str> {
+        &self.text
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len().max(1)
+    }
+
+    /// The text of 0-based line `i`, without its newline.
+    pub fn line(&self, i: usize) -> &str {
+        let Some(&start) = self.line_starts.get(i) else {
+            return "";
+        };
+        let end = self
+            .line_starts
+            .get(i + 1)
+            .map_or(self.text.len(), |&e| e - 1);
+        &self.text[start..end]
+    }
+
+    /// Byte offset where 0-based line `i` starts.
+    pub fn line_start(&self, i: usize) -> usize {
+        self.line_starts.get(i).copied().unwrap_or(self.text.len())
+    }
+
+    /// Whether a record (or a blank/comment line) starts on 0-based line `i`: batches are cut only there.
+    pub fn is_boundary(&self, i: usize) -> bool {
+        self.lines.get(i).is_none_or(|l| !l.continuation)
+    }
+
+    /// Starts checking `text` against the current state: finds the lines the edit touched and widens
+    /// them to whole records.
+    pub fn begin_edit(&self, text: Rc<str>) -> EditStep {
+        let old = self.text.as_bytes();
+        let new = text.as_bytes();
+        let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+        let max_suffix = old.len().min(new.len()) - prefix;
+        let suffix = old
+            .iter()
+            .rev()
+            .zip(new.iter().rev())
+            .take(max_suffix)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let starts = line_starts(&text);
+        let old_n = self.lines.len();
+        let (mut first, mut old_end, mut new_end) = if old_n == 0 {
+            (0, 0, starts.len())
+        } else {
+            let first = line_of(&self.line_starts, prefix);
+            let old_last = line_of(&self.line_starts, old.len() - suffix);
+            let new_last = line_of(&starts, new.len() - suffix);
+            (first, old_last + 1, new_last + 1)
+        };
+        while first > 0 && self.lines.get(first).is_some_and(|l| l.continuation) {
+            first -= 1;
+        }
+        while old_end < old_n && self.lines[old_end].continuation {
+            old_end += 1;
+            new_end += 1;
+        }
+        EditStep {
+            text,
+            starts,
+            first,
+            old_end,
+            new_end,
+            cursor: first,
+            to_end: false,
+            region: Vec::new(),
+        }
+    }
+
+    /// Applies a finished edit: new text, the region's fresh marks, and the other mark sets shifted.
+    pub fn commit(&mut self, step: EditStep) {
+        debug_assert!(step.is_done());
+        let EditStep {
+            text,
+            starts,
+            first,
+            old_end,
+            new_end,
+            region,
+            ..
+        } = step;
+        let old_end = old_end.min(self.lines.len());
+        self.lines.splice(first..old_end, region);
+        debug_assert_eq!(self.lines.len(), starts.len());
+        self.text = text;
+        self.line_starts = starts;
+        for marks in [&mut self.batch, &mut self.warnings, &mut self.server] {
+            shift(marks, first, old_end, new_end);
+        }
+    }
+
+    /// Replaces the batch check's marks (errors and timestamp warnings).
+    pub fn set_batch(
+        &mut self,
+        errors: BTreeMap<usize, LineMark>,
+        warnings: BTreeMap<usize, LineMark>,
+    ) {
+        self.batch = errors;
+        self.warnings = warnings;
+    }
+
+    /// Adds the server's verdict on one line (0-based).
+    pub fn add_server_mark(&mut self, line: usize, mark: LineMark) {
+        if line < self.lines.len() {
+            self.server.insert(line, mark);
+        }
+    }
+
+    pub fn clear_server_marks(&mut self) {
+        self.server.clear();
+    }
+
+    /// The error shown on 0-based line `i`, if any: the parser's first, then the batch check's,
+    /// then the server's.
+    pub fn error_on(&self, i: usize) -> Option<(&LineMark, Source)> {
+        if let Some(m) = self.lines.get(i).and_then(|l| l.syntax.as_ref()) {
+            return Some((m, Source::Syntax));
+        }
+        if let Some(m) = self.batch.get(&i) {
+            return Some((m, Source::Batch));
+        }
+        self.server.get(&i).map(|m| (m, Source::Server))
+    }
+
+    pub fn warning_on(&self, i: usize) -> Option<&LineMark> {
+        self.warnings.get(&i)
+    }
+
+    /// 0-based indexes of lines with an error, in order.
+    pub fn error_lines(&self) -> Vec<usize> {
+        let mut out: Vec<usize> = self
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.syntax.is_some())
+            .map(|(i, _)| i)
+            .collect();
+        out.extend(self.batch.keys().copied());
+        out.extend(self.server.keys().copied());
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.warnings
+            .keys()
+            .filter(|i| self.error_on(**i).is_none())
+            .count()
+    }
+
+    /// Every problem: each line's error in line order, then warnings on lines without one, at most
+    /// `max_errors` errors and `max_warnings` warnings.
+    pub fn problems(&self, max_errors: usize, max_warnings: usize) -> Vec<Problem> {
+        let mut out = Vec::new();
+        for i in self.error_lines().into_iter().take(max_errors) {
+            if let Some((mark, source)) = self.error_on(i) {
+                out.push(Problem {
+                    line: i as u32 + 1,
+                    mark: mark.clone(),
+                    source,
+                    severity: Severity::Error,
+                });
+            }
+        }
+        let warnings = self
+            .warnings
+            .iter()
+            .filter(|(i, _)| self.error_on(**i).is_none())
+            .take(max_warnings);
+        for (&i, mark) in warnings {
+            out.push(Problem {
+                line: i as u32 + 1,
+                mark: mark.clone(),
+                source: Source::Batch,
+                severity: Severity::Warning,
+            });
+        }
+        out
+    }
+}
+
+/// Drops marks inside the edited region `[first, old_end)` and moves the ones after it.
+fn shift(marks: &mut BTreeMap<usize, LineMark>, first: usize, old_end: usize, new_end: usize) {
+    let mut tail = marks.split_off(&first);
+    let after = tail.split_off(&old_end);
+    marks.extend(after.into_iter().map(|(i, m)| (i + new_end - old_end, m)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apply(doc: &mut Document, text: &str) -> usize {
+        let mut step = doc.begin_edit(Rc::from(text));
+        let region = step.region_len();
+        while !step.is_done() {
+            step.step();
+        }
+        doc.commit(step);
+        region
+    }
+
+    fn errors(doc: &Document) -> Vec<usize> {
+        doc.error_lines().into_iter().map(|i| i + 1).collect()
+    }
+
+    #[test]
+    fn marks_only_the_bad_line() {
+        let mut doc = Document::default();
+        apply(&mut doc, "m f=1 1\nm f= 2\nm f=3 3\n");
+        assert_eq!(errors(&doc), vec![2]);
+        assert_eq!(doc.line_count(), 4);
+        assert_eq!(doc.line(1), "m f= 2");
+    }
+
+    #[test]
+    fn edit_reparses_only_touched_lines_and_fixes_mark() {
+        let mut doc = Document::default();
+        let text: String = (0..100).map(|i| format!("m f={i} {i}\n")).collect();
+        apply(&mut doc, &text);
+        assert!(errors(&doc).is_empty());
+        let broken = text.replacen("m f=50 50", "m f=50x 50", 1);
+        let region = apply(&mut doc, &broken);
+        assert_eq!(region, 1);
+        assert_eq!(errors(&doc), vec![51]);
+        let region = apply(&mut doc, &text);
+        assert_eq!(region, 1);
+        assert!(errors(&doc).is_empty());
+    }
+
+    #[test]
+    fn inserted_lines_shift_other_marks() {
+        let mut doc = Document::default();
+        apply(&mut doc, "m f=1 1\nbad\nm f=3 3\n");
+        doc.add_server_mark(
+            2,
+            LineMark {
+                column: 1,
+                end_column: 2,
+                kind: "server",
+                message: "x".into(),
+            },
+        );
+        apply(&mut doc, "new f=0 0\nnew f=0 0\nm f=1 1\nbad\nm f=3 3\n");
+        assert_eq!(errors(&doc), vec![4, 5]);
+        assert_eq!(doc.error_on(4).map(|(_, s)| s), Some(Source::Server));
+    }
+
+    #[test]
+    fn multi_line_string_is_one_record() {
+        let mut doc = Document::default();
+        apply(&mut doc, "m s=\"a\nb\" 1\nm f=1 2\n");
+        assert!(errors(&doc).is_empty(), "{:?}", doc.problems(10, 10));
+        assert!(!doc.is_boundary(1));
+        // Closing the quote on another line and breaking it again re-parses the whole record.
+        apply(&mut doc, "m s=\"a\nb 1\nm f=1 2\n");
+        assert!(!errors(&doc).is_empty());
+    }
+
+    #[test]
+    fn big_region_is_parsed_in_slices() {
+        let mut doc = Document::default();
+        let text: String = (0..10_000)
+            .map(|i| {
+                if i == 9_999 {
+                    "x\n".into()
+                } else {
+                    format!("m f={i}\n")
+                }
+            })
+            .collect();
+        let mut step = doc.begin_edit(Rc::from(text.as_str()));
+        let mut slices = 0;
+        while !step.is_done() {
+            step.step();
+            slices += 1;
+        }
+        doc.commit(step);
+        assert!(slices >= 3);
+        assert_eq!(errors(&doc), vec![10_000]);
+    }
+}

@@ -1,0 +1,60 @@
+//! The page's model of the document and its problems, kept apart from the DOM so it can be tested
+//! natively.
+//!
+//! # Overview
+//!
+//! Three sets of marks are kept per physical line, as editors keep one marker set per owner:
+//!
+//! - **syntax** ([`Document::apply_edit`]): what `linewise_core::parse_lines` says about each record.
+//!   Only the records touched by an edit are parsed again; the rest keep their marks and are shifted.
+//! - **batch** ([`BatchPass`]): what `linewise_core::BatchValidator` says once the whole document is
+//!   looked at in order (type conflicts between lines and with the server's stored schema) plus
+//!   timestamp warnings for the chosen precision. It runs in slices so the page stays responsive.
+//! - **server**: the lines a write rejected, with the server's messages.
+mod batch;
+mod document;
+mod schema;
+pub mod timefmt;
+
+pub use batch::{BatchPass, TimeRange};
+pub use document::{Document, LineMark};
+pub use schema::{kind_from_sql_type, kind_name, StoredSchema};
+
+/// Who found a problem. Shown next to the message so a person knows whether the server was asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The parser, on this line alone.
+    Syntax,
+    /// The batch check (types across lines, stored schema).
+    Batch,
+    /// The server, in reply to a write.
+    Server,
+}
+
+impl Source {
+    /// Stable name used in the DOM (`data-source`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Syntax => "syntax",
+            Source::Batch => "batch",
+            Source::Server => "server",
+        }
+    }
+}
+
+/// How bad a problem is: errors make the server reject the line, warnings do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One problem shown in the editor and in the problems list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based physical line.
+    pub line: u32,
+    pub mark: LineMark,
+    pub source: Source,
+    pub severity: Severity,
+}

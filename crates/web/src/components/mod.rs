@@ -1,0 +1,9 @@
+//! One component per file; `app` puts them together.
+pub mod app;
+pub mod author;
+pub mod editor;
+pub mod preview;
+pub mod problems;
+pub mod settings;
+pub mod upload;
+pub mod write;

@@ -1,0 +1,128 @@
+//! The problems panel: the error count and one row per invalid line (every one of them, also the
+//! lines scrolled out of the editor), each a link to its line.
+use std::fmt::Write as _;
+
+use leptos::ev;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::check::{Problem, Severity};
+use crate::html::{escape_into, group};
+use crate::state::AppState;
+
+/// Rows shown at most. Errors come first; the count above always tells the full number.
+const MAX_ERRORS: usize = 50_000;
+const MAX_WARNINGS: usize = 1_000;
+
+fn rows_html(problems: &[Problem]) -> String {
+    let mut out = String::new();
+    for p in problems {
+        let (testid, sev) = match p.severity {
+            Severity::Error => ("line-error", "error"),
+            Severity::Warning => ("line-warning", "warning"),
+        };
+        let _ = write!(
+            out,
+            "<li data-testid=\"{testid}\" data-line=\"{}\" data-source=\"{}\" data-kind=\"{}\" class=\"{sev}\" \
+             role=\"option\" tabindex=\"-1\"><span class=\"sev\">{sev}</span><span class=\"ln\">Ln {}:{}</span>\
+             <span class=\"msg\">",
+            p.line,
+            p.source.as_str(),
+            p.mark.kind,
+            p.line,
+            p.mark.column,
+        );
+        escape_into(&mut out, &p.mark.message);
+        let _ = write!(
+            out,
+            "</span><span class=\"src\">{}</span></li>",
+            p.source.as_str()
+        );
+    }
+    out
+}
+
+/// The count badge and the list.
+#[component]
+pub fn Problems() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let counts = Memo::new(move |_| {
+        state.version.track();
+        state
+            .doc
+            .with_value(|d| (d.error_lines().len(), d.warning_count(), d.line_count()))
+    });
+    let rows = move || {
+        state.version.track();
+        state
+            .doc
+            .with_value(|d| rows_html(&d.problems(MAX_ERRORS, MAX_WARNINGS)))
+    };
+    let busy = move || !state.settled.get();
+    let label = move || {
+        let (e, w, lines) = counts.get();
+        let plural = |n: usize, one: &str, many: &str| {
+            format!("{} {}", group(n), if n == 1 { one } else { many })
+        };
+        format!(
+            "{} · {} in {}",
+            plural(e, "error", "errors"),
+            plural(w, "warning", "warnings"),
+            plural(lines, "line", "lines")
+        )
+    };
+    let truncated = move || {
+        let (e, w, _) = counts.get();
+        (e > MAX_ERRORS || w > MAX_WARNINGS).then(|| {
+            format!(
+                "Showing the first {} errors and {} warnings.",
+                group(MAX_ERRORS),
+                group(MAX_WARNINGS)
+            )
+        })
+    };
+    let on_click = move |ev: ev::MouseEvent| {
+        let Some(target) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        else {
+            return;
+        };
+        let Ok(Some(row)) = target.closest("[data-line]") else {
+            return;
+        };
+        if let Some(line) = row.get_attribute("data-line").and_then(|l| l.parse().ok()) {
+            state.jump_to(line);
+        }
+    };
+    view! {
+        <section class="panel problems-panel" aria-labelledby="problems-title">
+            <header class="panel-head">
+                <h2 id="problems-title">"Problems"</h2>
+                <span
+                    data-testid="error-count"
+                    class:count=true
+                    class=("has-errors", move || counts.get().0 > 0)
+                    data-errors=move || counts.get().0
+                    data-warnings=move || counts.get().1
+                    data-busy=move || busy().to_string()
+                    data-checks=move || state.checks.get()
+                    data-check-ms=move || format!("{:.1}", state.last_check_ms.get())
+                    aria-live="polite"
+                >
+                    {label}
+                </span>
+                <span class="hint">"F8 / Alt+↓ next · Shift+F8 / Alt+↑ previous"</span>
+            </header>
+            {move || state.busy.get().map(|p| view! {
+                <div class="progress" role="progressbar" aria-label=p.label aria-valuemin="0" aria-valuemax="100"
+                    aria-valuenow=format!("{:.0}", p.fraction * 100.0)>
+                    <span class="bar" style:width=format!("{:.1}%", p.fraction * 100.0)></span>
+                    <span class="progress-label">{format!("{} {:.0}%", p.label, p.fraction * 100.0)}</span>
+                </div>
+            })}
+            <p class="note">{truncated}</p>
+            <ul class="problem-list" role="listbox" aria-label="Problems" on:click=on_click inner_html=rows></ul>
+        </section>
+    }
+}

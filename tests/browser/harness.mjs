@@ -1,0 +1,127 @@
+// A real `linewise serve` (LINEWISE_BIN) serving the Trunk build (LINEWISE_UI_DIR) on a free
+// loopback port with a fresh data directory, and headless Debian Chromium driven by playwright-core.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+
+export const TOKEN = 'web-test-token';
+export const ARTIFACTS = resolve(import.meta.dirname, '..', 'artifacts');
+
+export async function startServer() {
+  const bin = process.env.LINEWISE_BIN;
+  const ui = process.env.LINEWISE_UI_DIR;
+  if (!bin || !ui) throw new Error('set LINEWISE_BIN (the linewise binary) and LINEWISE_UI_DIR (trunk dist)');
+  const dir = mkdtempSync(join(tmpdir(), 'linewise-web-'));
+  const child = spawn(bin, ['serve', '--http-bind', '127.0.0.1:0', '--data-dir', dir, '--ui-dir', resolve(ui),
+    '--admin-token', TOKEN], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  const first = await new Promise((ok, fail) => {
+    lines.once('line', ok);
+    child.once('exit', (code) => fail(new Error(`linewise exited with ${code}`)));
+  });
+  const base = first.replace('linewise listening on ', '').trim();
+  return {
+    base,
+    /** Rows the server holds for a table, from its own metrics. */
+    async rows(db, table) {
+      const r = await fetch(`${base}/metrics`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+      const key = `linewise_buffer_rows{db="${db}",table="${table}"} `;
+      const line = (await r.text()).split('\n').find((l) => l.startsWith(key));
+      return line ? Number(line.slice(key.length)) : 0;
+    },
+    stop() {
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  const profile = mkdtempSync(join(tmpdir(), 'linewise-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Page object for the Load Data page. */
+export class LoadDataPage {
+  constructor(page) {
+    this.page = page;
+    this.editor = page.getByTestId('lp-editor');
+    this.count = page.getByTestId('error-count');
+    this.status = page.getByTestId('status');
+  }
+
+  async checks() {
+    return Number(await this.count.getAttribute('data-checks'));
+  }
+
+  /** Waits until every check of the current text is done (marks drawn). */
+  async settled(after) {
+    await this.page.waitForFunction((n) => {
+      const el = document.querySelector('[data-testid=error-count]');
+      return el && el.dataset.busy === 'false' && Number(el.dataset.checks) > n;
+    }, after, { timeout: 60_000, polling: 10 });
+  }
+
+  /** Replaces the editor's text as a paste would, and waits for the marks. */
+  async paste(text) {
+    const before = await this.checks();
+    await this.editor.fill(text);
+    await this.settled(before);
+  }
+
+  async errors() {
+    return this.page.$$eval('[data-testid=line-error]', (els) =>
+      els.map((e) => ({ line: Number(e.dataset.line), source: e.dataset.source, text: e.textContent })));
+  }
+
+  async warnings() {
+    return this.page.$$eval('[data-testid=line-warning]', (els) =>
+      els.map((e) => ({ line: Number(e.dataset.line), text: e.textContent })));
+  }
+
+  async errorCount() {
+    return Number(await this.count.getAttribute('data-errors'));
+  }
+
+  async shot(name) {
+    await this.page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+  }
+
+  /**
+   * Sets the text in the page itself and measures (performance.now) until the marks are drawn:
+   * the time a person waits after a paste.
+   */
+  async timedPaste(text) {
+    return this.page.evaluate(async (value) => {
+      const count = document.querySelector('[data-testid=error-count]');
+      const before = Number(count.dataset.checks);
+      const area = document.querySelector('[data-testid=lp-editor]');
+      const t0 = performance.now();
+      area.value = value;
+      area.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' }));
+      await new Promise((done) => {
+        const poll = () => (count.dataset.busy === 'false' && Number(count.dataset.checks) > before
+          ? done() : setTimeout(poll, 2));
+        poll();
+      });
+      return { totalMs: performance.now() - t0, syntaxMs: Number(count.dataset.checkMs) };
+    }, text);
+  }
+}

@@ -1,0 +1,279 @@
+// The Load Data → Line Protocol page in headless Chromium against a real `linewise serve`:
+// live marks, precision warnings, writes (whole and partial, in batches), upload, the point form,
+// keyboard navigation, and paste-to-marks timings for 10,000 and 100,000 lines.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+import { ARTIFACTS, LoadDataPage, TOKEN, launchBrowser, startServer } from './harness.mjs';
+
+const HOME = readFileSync(new URL('../data/home-48.lp', import.meta.url), 'utf8');
+const HOME_LINES = HOME.trimEnd().split('\n');
+/** Line 5 of the home data with its `co` value broken. */
+const BROKEN_AT = 5;
+const broken = () => {
+  const lines = [...HOME_LINES];
+  lines[BROKEN_AT - 1] = lines[BROKEN_AT - 1].replace('co=3i', 'co=3x');
+  return `${lines.join('\n')}\n`;
+};
+
+let server;
+let browser;
+let lp;
+const consoleErrors = [];
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  const page = await browser.context.newPage();
+  page.on('console', (m) => {
+    // A fetch answered with an HTTP error status is logged by Chromium itself; the tests cause
+    // those on purpose (partial writes), so only other errors count.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(e.message));
+  await page.goto(server.base);
+  lp = new LoadDataPage(page);
+  await lp.settled(0);
+  await page.getByTestId('token').fill(TOKEN);
+  await page.getByTestId('database').fill('home');
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+test('the page is served by linewise at / with every control the contract names', async () => {
+  for (const id of ['lp-editor', 'precision', 'database', 'token', 'write', 'upload', 'status', 'error-count']) {
+    assert.equal(await lp.page.getByTestId(id).count(), 1, id);
+  }
+  assert.deepEqual(await lp.page.$$eval('[data-testid=precision] option', (o) => o.map((x) => x.value)),
+    ['auto', 'ns', 'us', 'ms', 's']);
+});
+
+test('one broken line is marked, with its message, and nothing else', async () => {
+  await lp.paste(broken());
+  const errors = await lp.errors();
+  assert.equal(errors.length, 1, JSON.stringify(errors));
+  assert.equal(errors[0].line, BROKEN_AT);
+  assert.match(errors[0].text, /field "co"/);
+  assert.match(errors[0].text, /3x/);
+  assert.equal(await lp.errorCount(), 1);
+  // The paste leaves the caret (and the scroll) at the end; only lines in view are drawn.
+  await lp.editor.evaluate((t) => { t.scrollTop = 0; });
+  await lp.page.waitForSelector('.gl.err');
+  assert.equal(await lp.page.locator('.gl.err').count(), 1, 'one gutter marker');
+  assert.match(await lp.page.locator('.gl.err').textContent(), /5$/);
+  assert.equal(await lp.page.locator('.squiggle').count(), 1, 'one underlined span');
+  assert.equal(await lp.page.locator('.squiggle').textContent(), '3x');
+  await lp.shot('01-broken-line');
+});
+
+test('clicking the problem selects the bad span; fixing it removes the mark', async () => {
+  await lp.page.getByTestId('line-error').click();
+  const selected = await lp.editor.evaluate((t) => t.value.slice(t.selectionStart, t.selectionEnd));
+  assert.equal(selected, '3x');
+  const before = await lp.checks();
+  await lp.page.keyboard.type('3i');
+  await lp.settled(before);
+  assert.deepEqual(await lp.errors(), []);
+  assert.equal(await lp.errorCount(), 0);
+  assert.equal(await lp.editor.inputValue(), HOME);
+  await lp.shot('02-fixed');
+});
+
+test('F8 and Alt+Down move to the next problem', async () => {
+  const lines = [...HOME_LINES];
+  lines[9] = 'home,room=Kitchen temp=';
+  lines[29] = 'home,room=Kitchen temp=1,temp=2 1641024000';
+  await lp.paste(`${lines.join('\n')}\n`);
+  assert.deepEqual((await lp.errors()).map((e) => e.line), [10, 30]);
+  await lp.editor.focus();
+  await lp.editor.evaluate((t) => t.setSelectionRange(0, 0));
+  await lp.page.keyboard.press('F8');
+  assert.match(await lp.page.locator('#caret-status').textContent(), /^Ln 10 of/);
+  await lp.page.keyboard.press('Alt+ArrowDown');
+  assert.match(await lp.page.locator('#caret-status').textContent(), /^Ln 30 of .*duplicate|^Ln 30 of/);
+  await lp.page.keyboard.press('Shift+F8');
+  assert.match(await lp.page.locator('#caret-status').textContent(), /^Ln 10 of/);
+});
+
+test('a precision that does not fit the timestamps gives a warning with both dates', async () => {
+  await lp.paste(HOME);
+  assert.equal((await lp.warnings()).length, 0);
+  let before = await lp.checks();
+  await lp.page.getByTestId('precision').selectOption('ns');
+  await lp.settled(before);
+  const warnings = await lp.warnings();
+  assert.equal(warnings.length, HOME_LINES.length);
+  assert.match(warnings[0].text, /looks like seconds/);
+  assert.match(warnings[0].text, /1970-01-01T00:00:01\.641024Z/);
+  assert.match(warnings[0].text, /2022-01-01T08:00:00Z/);
+  assert.equal(await lp.errorCount(), 0, 'a warning is not an error');
+  await lp.shot('03-precision-warning');
+  assert.match(await lp.page.getByTestId('unit-hint').textContent(), /48 timestamps look like seconds, not nanoseconds/);
+  before = await lp.checks();
+  await lp.page.getByTestId('unit-hint').getByRole('button', { name: 'Use s' }).click();
+  await lp.settled(before);
+  assert.equal(await lp.page.getByTestId('precision').inputValue(), 's');
+  assert.equal((await lp.warnings()).length, 0);
+  assert.equal(await lp.page.getByTestId('unit-hint').count(), 0);
+  assert.match(await lp.page.getByTestId('summary').textContent(), /2022-01-01T08:00:00Z … 2022-01-02T07:00:00Z/);
+});
+
+test('Write stores every line (204) and says so', async () => {
+  await lp.page.getByTestId('write').click();
+  await lp.page.waitForSelector('[data-testid=status][data-state=ok]');
+  assert.match(await lp.status.textContent(), /Wrote 48 lines to “home”/);
+  assert.equal(await server.rows('home', 'home'), 48);
+  // The database list is read again after a write: the write created "home".
+  await lp.page.waitForFunction(() => document.querySelector('#database-list option[value=home]'));
+  assert.match(await lp.page.getByTestId('database-note').textContent(), /^1 database\(s\) on the server/);
+  await lp.shot('04-written');
+});
+
+test('a partial write marks the lines the server rejected, across batches', async () => {
+  // 1 KiB batches: the 48 lines (2.6 KB) go in three requests, so the server's line numbers must be
+  // mapped back per batch.
+  await lp.page.locator('#batch-size').fill('1');
+  await lp.page.locator('#batch-size').dispatchEvent('change');
+  // Another measurement, so that the string `temp` on line 41 conflicts only with what is stored.
+  const lines = HOME_LINES.map((l) => l.replace(/^home,/, 'home2,'));
+  lines[2] = 'home2,room=Kitchen temp=';                          // syntax: the page marks it too
+  lines[40] = 'home,room=Kitchen temp="warm" 1641106800';         // stored as float: only the server knows
+  await lp.paste(`${lines.join('\n')}\n`);
+  assert.deepEqual((await lp.errors()).map((e) => e.line), [3]);
+  await lp.page.getByTestId('write').click();
+  await lp.page.waitForSelector('[data-testid=status][data-state=partial]');
+  assert.match(await lp.status.textContent(), /Wrote 46 lines to “home”; the server rejected 2/);
+  assert.equal(await server.rows('home', 'home2'), 46);
+  const server41 = (await lp.errors()).find((e) => e.line === 41);
+  assert.ok(server41, JSON.stringify(await lp.errors()));
+  assert.equal(server41.source, 'server');
+  assert.match(server41.text, /temp/);
+  await lp.shot('05-partial-write');
+  await lp.page.locator('#batch-size').fill('1024');
+  await lp.page.locator('#batch-size').dispatchEvent('change');
+});
+
+test('a file can be uploaded; its size is shown and it is checked', async () => {
+  const path = join(ARTIFACTS, 'upload.lp');
+  writeFileSync(path, broken());
+  await lp.paste('');
+  const before = await lp.checks();
+  await lp.page.getByTestId('upload').setInputFiles(path);
+  await lp.settled(before);
+  assert.equal(await lp.editor.inputValue(), broken());
+  assert.match(await lp.page.getByTestId('upload-note').textContent(), /upload\.lp.*2\.\d KB, 48 lines/);
+  assert.deepEqual((await lp.errors()).map((e) => e.line), [BROKEN_AT]);
+  await lp.shot('06-uploaded');
+});
+
+test('a dropped file is loaded; a gzip file is refused with the reason', async () => {
+  let before = await lp.checks();
+  await lp.page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(['m f=1 1\nnot line protocol\n'], 'drop.lp', { type: 'text/plain' }));
+    window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  await lp.settled(before);
+  assert.match(await lp.page.getByTestId('upload-note').textContent(), /drop\.lp.*2 lines/);
+  assert.deepEqual((await lp.errors()).map((e) => e.line), [2]);
+  const gz = join(ARTIFACTS, 'home.lp.gz');
+  writeFileSync(gz, gzipSync(HOME));
+  await lp.page.getByTestId('upload').setInputFiles(gz);
+  await lp.page.waitForFunction(() => /gzip/.test(document.querySelector('[data-testid=upload-note]').textContent));
+  assert.equal(await lp.editor.inputValue(), 'm f=1 1\nnot line protocol\n', 'the editor keeps its text');
+});
+
+test('a refused batch can be retried once the cause is fixed', async () => {
+  await lp.paste(HOME.replaceAll('home,', 'retry,'));
+  await lp.page.getByTestId('token').fill('wrong-token');
+  await lp.page.getByTestId('write').click();
+  await lp.page.waitForSelector('[data-testid=status][data-state=error]');
+  assert.match(await lp.status.textContent(), /Batch 1 of 1 failed: HTTP 401/);
+  assert.equal(await server.rows('home', 'retry'), 0);
+  await lp.page.getByTestId('token').fill(TOKEN);
+  await lp.page.getByTestId('retry').click();
+  await lp.page.waitForSelector('[data-testid=status][data-state=ok]');
+  assert.equal(await server.rows('home', 'retry'), 48);
+  assert.equal(await lp.page.getByTestId('retry').count(), 0);
+});
+
+test('the point form appends correctly escaped line protocol', async () => {
+  await lp.paste(HOME);
+  await lp.page.locator('.author summary').click();
+  await lp.page.locator('#author-measurement').fill('my home');
+  await lp.page.getByLabel('Tag value').first().fill('Living Room, east');
+  const before = await lp.checks();
+  await lp.page.getByTestId('author-insert').click();
+  await lp.settled(before);
+  const last = (await lp.editor.inputValue()).trimEnd().split('\n').pop();
+  assert.match(last, /^my\\ home,room=Living\\ Room\\,\\ east temp=21\.5 \d+$/);
+  assert.equal(await lp.errorCount(), 0);
+  await lp.page.getByTestId('preview-build').click();
+  assert.equal(await lp.page.getByTestId('preview-table').count(), 2);
+  const mine = lp.page.locator('[data-testid=preview-table][data-measurement="my home"]');
+  assert.deepEqual(await mine.locator('th').allTextContents(), ['roomtag', 'tempfloat', 'timetime (ns, UTC)']);
+  assert.equal(await mine.locator('td').first().textContent(), 'Living Room, east');
+  const home = lp.page.locator('[data-testid=preview-table][data-measurement=home]');
+  assert.match(await home.locator('h3').textContent(), /48 rows, first 20 shown/);
+  assert.equal(await home.locator('tbody tr').count(), 20);
+  await lp.shot('07-author-preview');
+});
+
+function bigDocument(lines, badEvery) {
+  const out = [];
+  let bad = 0;
+  for (let i = 0; i < lines; i += 1) {
+    const ts = 1641024000 + i;
+    if (i % badEvery === badEvery - 1) {
+      out.push(`cpu,host=h${i % 100} usage=${i}x ${ts}`);
+      bad += 1;
+    } else {
+      out.push(`cpu,host=h${i % 100},region=eu-west usage_user=${(i % 97) / 3},usage_idle=${i % 13}i ${ts}`);
+    }
+  }
+  return { text: `${out.join('\n')}\n`, bad };
+}
+
+for (const size of [10_000, 100_000]) {
+  test(`paste of ${size.toLocaleString('en')} lines: every bad line is marked (timing printed)`, async () => {
+    const { text, bad } = bigDocument(size, 1000);
+    const { totalMs, syntaxMs } = await lp.timedPaste(text);
+    console.log(`# paste ${size} lines (${(text.length / 1e6).toFixed(1)} MB): syntax marks after ${syntaxMs.toFixed(0)} ms `
+      + `(incl. 120 ms debounce), all checks done after ${totalMs.toFixed(0)} ms`);
+    assert.equal(await lp.errorCount(), bad);
+    const errors = await lp.errors();
+    assert.equal(errors.length, bad);
+    assert.equal(errors[0].line, 1000);
+    // One real keystroke at the end: only that line is parsed again (then the batch check runs).
+    await lp.editor.focus();
+    await lp.page.keyboard.press('Control+End');
+    const before = await lp.checks();
+    const t0 = performance.now();
+    await lp.page.keyboard.type('x');
+    await lp.settled(before);
+    const wall = performance.now() - t0;
+    console.log(`# one keystroke in ${size} lines: syntax marks after ${await lp.count.getAttribute('data-check-ms')} ms, `
+      + `all checks done after ${wall.toFixed(0)} ms (both incl. 120 ms debounce)`);
+    assert.equal(await lp.errorCount(), bad + 1);
+    if (size === 100_000) await lp.shot('08-100k-lines');
+  });
+}
+
+test('narrow screens get one column', async () => {
+  await lp.paste(broken());
+  await lp.page.setViewportSize({ width: 390, height: 844 });
+  await lp.shot('09-narrow');
+  const [editor, problems] = await Promise.all([lp.page.locator('.editor').boundingBox(),
+    lp.page.locator('.problems-panel').boundingBox()]);
+  assert.ok(problems.y > editor.y + editor.height, 'problems below the editor');
+  await lp.page.setViewportSize({ width: 1280, height: 800 });
+});
+
+test('no console errors', () => {
+  assert.deepEqual(consoleErrors, []);
+});
