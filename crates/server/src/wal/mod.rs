@@ -180,7 +180,7 @@ impl Wal {
                 empty.push(path.clone());
                 continue;
             }
-            unpersisted += contents.len;
+            unpersisted += record_bytes(contents.len);
             let _ = sealed_tx.send(SealedSegment {
                 id: *id,
                 path: path.clone(),
@@ -316,11 +316,12 @@ impl Wal {
         self.inner
             .health
             .unpersisted
-            .fetch_sub(segment.len, Ordering::Relaxed);
+            .fetch_sub(record_bytes(segment.len), Ordering::Relaxed);
         Ok(())
     }
 
     /// Bytes of records not yet persisted (sealed or not): the measure of memory held by the buffer.
+    /// Segment headers are left out, so an empty WAL counts as empty whatever the bound.
     pub fn unpersisted_bytes(&self) -> u64 {
         self.inner.health.unpersisted.load(Ordering::Relaxed)
     }
@@ -349,6 +350,11 @@ impl Wal {
         }
         result
     }
+}
+
+/// The record bytes of a segment file `len` bytes long (its header is not data).
+fn record_bytes(len: u64) -> u64 {
+    len.saturating_sub(format::SEGMENT_HEADER_LEN as u64)
 }
 
 /// Removes a file and syncs its directory, so the removal itself survives a crash.

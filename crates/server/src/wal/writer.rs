@@ -141,7 +141,6 @@ impl Writer {
         file.sync_all()?;
         File::open(&self.dir)?.sync_all()?;
         if resume.is_none() {
-            self.health.unpersisted.fetch_add(len, Ordering::Relaxed);
             self.health.live.lock().expect("live lock").insert(id);
         }
         self.open = Some(Open {
@@ -296,8 +295,8 @@ impl Writer {
         if self.failed {
             return;
         }
-        // The next segment exists before the sealed one is announced, so the unpersisted byte
-        // count already includes its header when the persister sees the seal.
+        // The next segment exists before the sealed one is announced, so the set of live
+        // segments is never empty while the persister removes the sealed one.
         let sealed = self.open.take();
         self.current = next;
         let opened = self.open_current();
