@@ -4,7 +4,7 @@
 //! to one table never interleave rows within a write and never lose one. Every chunk carries a
 //! sequence number; persistence takes a `snapshot` (all chunks up to a sequence, aligned to the
 //! table's merged schema) and later calls `drop_through` with that sequence once the rows are
-//! safely in Parquet. The total size is bounded: past the bound, `insert` answers `Full` and the
+//! safely in Parquet. The total size is bounded: past the bound, `check_capacity` answers `Full` and the
 //! HTTP layer tells clients to retry later.
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -193,8 +193,9 @@ impl Buffer {
 
     /// Appends a write: all of its tables or, on error, none. `seq` is the WAL segment the write
     /// is logged in: its rows are dropped once that segment is persisted (`drop_all_through`).
+    /// The bound is not checked here but in `check_capacity`, before the WAL append: a write that
+    /// is already logged must reach the buffer, or a client retrying its 503 would store it twice.
     pub fn insert(&self, batch: &WriteBatch, seq: u64) -> Result<(), BufferError> {
-        self.check_capacity()?;
         let mut targets: Vec<(&str, &RecordBatch, TableRef)> = batch
             .tables
             .iter()
@@ -412,9 +413,13 @@ mod tests {
             )
             .unwrap();
         assert!(matches!(
-            small.insert(&write("d", "t", vec![("v", f), ("time", time(vec![1]))]), 1),
+            small.check_capacity(),
             Err(BufferError::Full { .. })
         ));
+        small
+            .insert(&write("d", "t", vec![("v", f), ("time", time(vec![1]))]), 1)
+            .expect("a write already in the WAL is never refused");
+        assert_eq!(small.stats()[0].rows, 2);
     }
 
     #[test]
