@@ -1,6 +1,7 @@
 // A real `linewise serve` (LINEWISE_BIN) serving the Trunk build (LINEWISE_UI_DIR) on a free
 // loopback port with a fresh data directory, and headless Debian Chromium driven by playwright-core.
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,8 +16,9 @@ export async function startServer() {
   const ui = process.env.LINEWISE_UI_DIR;
   if (!bin || !ui) throw new Error('set LINEWISE_BIN (the linewise binary) and LINEWISE_UI_DIR (trunk dist)');
   const dir = mkdtempSync(join(tmpdir(), 'linewise-web-'));
+  // Hourly persisting keeps every row in the buffer, where `rows` counts them, for the whole run.
   const child = spawn(bin, ['serve', '--http-bind', '127.0.0.1:0', '--data-dir', dir, '--ui-dir', resolve(ui),
-    '--admin-token', TOKEN], { stdio: ['ignore', 'pipe', 'inherit'] });
+    '--admin-token', TOKEN, '--persist-interval', '1h'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const first = await new Promise((ok, fail) => {
     lines.once('line', ok);
@@ -32,8 +34,11 @@ export async function startServer() {
       const line = (await r.text()).split('\n').find((l) => l.startsWith(key));
       return line ? Number(line.slice(key.length)) : 0;
     },
-    stop() {
+    /** Stops the server and waits for it: on SIGTERM it persists, so it writes into `dir` until it exits. */
+    async stop() {
+      const exited = once(child, 'exit');
       child.kill();
+      await exited;
       rmSync(dir, { recursive: true, force: true });
     },
   };

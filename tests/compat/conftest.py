@@ -17,7 +17,8 @@ class Server:
         self.proc = subprocess.Popen(
             [os.environ["LINEWISE_BIN"], "serve", "--http-bind", "127.0.0.1:0",
              "--data-dir", self.dir.name, "--ui-dir", os.path.join(self.dir.name, "no-ui"),
-             "--admin-token", TOKEN],
+             # Hourly persisting keeps every row in the buffer, where `rows` counts them.
+             "--admin-token", TOKEN, "--persist-interval", "1h"],
             stdout=subprocess.PIPE, text=True)
         first = self.proc.stdout.readline().strip()
         assert first.startswith("linewise listening on "), first

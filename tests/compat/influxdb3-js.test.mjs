@@ -17,7 +17,7 @@ before(async () => {
 
 after(async () => {
   await client.close();
-  server.stop();
+  await server.stop();
 });
 
 test('writes the home data through /api/v2/write (the client default)', async () => {

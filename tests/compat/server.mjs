@@ -1,6 +1,7 @@
 // Starts a real `linewise serve` (binary from LINEWISE_BIN) on a free loopback port with a fresh
 // data directory, for the client-library tests.
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +13,10 @@ export async function startServer() {
   const bin = process.env.LINEWISE_BIN;
   if (!bin) throw new Error('set LINEWISE_BIN to the linewise binary');
   const dir = mkdtempSync(join(tmpdir(), 'linewise-compat-'));
+  // Hourly persisting keeps every row in the buffer, where `rows` counts them, for the whole run.
   const child = spawn(bin, ['serve', '--http-bind', '127.0.0.1:0', '--data-dir', dir,
-    '--ui-dir', join(dir, 'no-ui'), '--admin-token', TOKEN], { stdio: ['ignore', 'pipe', 'inherit'] });
+    '--ui-dir', join(dir, 'no-ui'), '--admin-token', TOKEN, '--persist-interval', '1h'],
+  { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const first = await new Promise((resolve, reject) => {
     lines.once('line', resolve);
@@ -29,8 +32,11 @@ export async function startServer() {
       const line = text.split('\n').find((l) => l.startsWith(key));
       return line ? Number(line.slice(key.length)) : 0;
     },
-    stop() {
+    /** Stops the server and waits for it: on SIGTERM it persists, so it writes into `dir` until it exits. */
+    async stop() {
+      const exited = once(child, 'exit');
       child.kill();
+      await exited;
       rmSync(dir, { recursive: true, force: true });
     },
   };

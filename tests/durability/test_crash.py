@@ -28,7 +28,9 @@ def batch_lines(writer, batch):
     return "\n".join(lines)
 
 
-def run_writers(server, next_batch, acked, attempted, stop):
+def run_writers(server, next_batch, acked, attempted, unexpected, stop):
+    """Starts the writers. An answer other than 204 or 5xx goes to `unexpected`: an assert in a thread
+    would only end that thread."""
     def worker(w):
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
         while not stop.is_set():
@@ -41,8 +43,9 @@ def run_writers(server, next_batch, acked, attempted, stop):
                 return  # the server died: this batch's outcome is unknown
             if status == 204:
                 acked[w].add(b)
-            else:
-                assert status >= 500, f"unexpected {status}: {body}"
+            elif status < 500:
+                unexpected.append(f"writer {w} batch {b}: {status} {body}")
+                return
 
     threads = [threading.Thread(target=worker, args=(w,)) for w in range(WRITERS)]
     for t in threads:
@@ -77,20 +80,20 @@ def test_kill_at_random_moments_loses_no_acknowledged_write(tmp_path):
     next_batch = [0] * WRITERS
     acked = {w: set() for w in range(WRITERS)}
     attempted = {w: set() for w in range(WRITERS)}
-    start = time.monotonic()
+    unexpected = []
     for cycle in range(CYCLES):
         server = Server(data, *FLAGS)
         stop = threading.Event()
-        threads = run_writers(server, next_batch, acked, attempted, stop)
+        threads = run_writers(server, next_batch, acked, attempted, unexpected, stop)
         time.sleep(rng.uniform(0.2, 1.2))
         server.kill()
         stop.set()
         for t in threads:
             t.join()
+        assert not unexpected, unexpected[:3]
         # Restart on the same data: the WAL is replayed; SIGTERM persists it all, then exits 0.
         server = Server(data, *FLAGS)
         assert server.terminate() == 0
         total = check(data, acked, attempted)
         print(f"cycle {cycle}: {total} acknowledged batches present exactly once")
     assert sum(len(a) for a in acked.values()) > CYCLES * WRITERS, "too few writes acknowledged to mean anything"
-    assert time.monotonic() - start < 120

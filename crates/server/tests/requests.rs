@@ -425,7 +425,10 @@ fn write_command_batches_and_maps_line_numbers() {
 
 #[test]
 fn a_full_buffer_asks_clients_to_retry() {
-    let s = Server::start(&["--max-buffer-size", "1"]);
+    // A file where the Parquet directory would go: persisting fails, so the buffer stays full.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("parquet"), "not a directory").unwrap();
+    let s = Server::start_in(dir.path(), &["--max-buffer-size", "1"]);
     assert_eq!(s.post("/api/v3/write_lp?db=d", "m f=1 1").status, 204);
     let r = s.post("/api/v3/write_lp?db=d", "m f=2 2");
     assert_eq!(r.status, 503, "{}", r.body);
@@ -436,7 +439,6 @@ fn a_full_buffer_asks_clients_to_retry() {
         (r.status, r.json()["code"].as_str()),
         (503, Some("unavailable"))
     );
-    let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("more.lp");
     std::fs::write(&file, "m f=3 3\n").unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_linewise"))

@@ -50,6 +50,10 @@ impl Server {
         if !extra.contains(&"--ui-dir") {
             cmd.arg("--ui-dir").arg(data_dir.join("no-ui"));
         }
+        // `rows` counts buffered rows: unless a test persists on purpose, keep them buffered.
+        if !extra.contains(&"--persist-interval") {
+            cmd.args(["--persist-interval", "1h"]);
+        }
         let mut child = cmd
             .args(extra)
             .env("RUST_LOG", "warn")
