@@ -159,6 +159,22 @@ fn get_and_post_agree_and_formats_are_served() {
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'iox'",
     );
     assert_eq!(tables, json!([{"table_name": "home"}]));
+    // Column types as InfluxDB 3 shows them: a tag is a dictionary, which tells it from a string field.
+    let columns = query_json(
+        &server,
+        "home",
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'home'",
+    );
+    assert_eq!(
+        columns,
+        json!([
+            {"column_name": "co", "data_type": "Int64"},
+            {"column_name": "hum", "data_type": "Float64"},
+            {"column_name": "room", "data_type": "Dictionary(Int32, Utf8)"},
+            {"column_name": "temp", "data_type": "Float64"},
+            {"column_name": "time", "data_type": "Timestamp(ns)"},
+        ])
+    );
 }
 
 #[test]

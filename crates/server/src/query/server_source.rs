@@ -69,15 +69,18 @@ fn segment_of(path: &Path) -> Option<u64> {
     path.filename()?.strip_suffix(".parquet")?.parse().ok()
 }
 
-/// The table's columns as queries see them, sorted by name as InfluxDB 3 shows them: tags and string
-/// fields as strings, `time` as a timestamp in nanoseconds without a zone (values are UTC).
+/// The table's columns as queries see them, sorted by name as InfluxDB 3 shows them: tags as
+/// `Dictionary(Int32, Utf8)` (as in the buffer and in InfluxDB 3, so `information_schema` tells a tag
+/// from a string field), string fields as strings, `time` as a timestamp in nanoseconds without a
+/// zone (values are UTC).
 pub fn query_schema(table: &TableSchema) -> SchemaRef {
     let mut fields: Vec<Field> = table
         .columns
         .iter()
         .map(|column| {
             let data_type = match column.column_type {
-                ColumnType::Tag | ColumnType::String => DataType::Utf8,
+                ColumnType::Tag => linewise_core::columns::tag_data_type(),
+                ColumnType::String => DataType::Utf8,
                 ColumnType::Float => DataType::Float64,
                 ColumnType::Integer => DataType::Int64,
                 ColumnType::UInteger => DataType::UInt64,
