@@ -27,6 +27,12 @@ export async function startServer() {
   const base = first.replace('linewise listening on ', '').trim();
   return {
     base,
+    /** Writes line protocol as another client would (seconds precision); answers the status. */
+    async write(db, body) {
+      const r = await fetch(`${base}/api/v3/write_lp?db=${db}&precision=s`,
+        { method: 'POST', body, headers: { Authorization: `Bearer ${TOKEN}` } });
+      return r.status;
+    },
     /** Rows the server holds for a table, from its own metrics. */
     async rows(db, table) {
       const r = await fetch(`${base}/metrics`, { headers: { Authorization: `Bearer ${TOKEN}` } });

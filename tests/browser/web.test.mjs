@@ -42,7 +42,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  server?.stop();
+  await server?.stop();
 });
 
 test('the page is served by linewise at / with every control the contract names', async () => {
@@ -134,21 +134,58 @@ test('Write stores every line (204) and says so', async () => {
   await lp.shot('04-written');
 });
 
+test('after a write the stored rows are read back, and any SQL can be run', async () => {
+  const panel = lp.page.getByTestId('stored');
+  await panel.getByTestId('sql-status').waitFor();
+  assert.equal(await panel.getByTestId('sql').inputValue(), 'SELECT * FROM "home" ORDER BY time DESC LIMIT 100');
+  assert.match(await panel.getByTestId('sql-status').textContent(), /^48 rows in \d+ ms$/);
+  const table = panel.getByTestId('sql-result');
+  assert.deepEqual(await table.locator('th').allTextContents(), ['co', 'hum', 'room', 'temp', 'time']);
+  assert.equal(await table.locator('tbody tr').count(), 48);
+  // Newest first: the file's last two lines (one per room, same time), as the server stored them.
+  const expected = HOME_LINES.slice(-2).map((l) => {
+    const [, room, temp, hum, co, ts] = l.match(/^home,room=(.+) temp=([0-9.]+),hum=([0-9.]+),co=([0-9]+)i ([0-9]+)$/);
+    return [Number(co), Number(hum), room.replace('\\ ', ' '), Number(temp), new Date(ts * 1000).toISOString().slice(0, 19)];
+  }).sort();
+  const newest = await table.locator('tbody tr').evaluateAll((rows) => rows.slice(0, 2).map((r) => r.innerText.split('\t')));
+  assert.deepEqual(newest.map(([co, hum, room, temp, time]) => [Number(co), Number(hum), room, Number(temp), time.slice(0, 19)]).sort(),
+    expected);
+  await lp.shot('04b-written-data');
+
+  await panel.getByTestId('sql').fill('SELECT room, count(*) AS n FROM home GROUP BY room ORDER BY room');
+  await panel.getByTestId('sql').press('Control+Enter');
+  await lp.page.waitForFunction(() => document.querySelector('[data-testid=sql-status]')?.textContent.startsWith('2 rows'));
+  assert.deepEqual(await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.innerText.split('\t'))),
+    [['Kitchen', '24'], ['Living Room', '24']]);
+
+  await panel.getByTestId('sql').fill('SELECT nope FROM home');
+  await panel.getByTestId('run-sql').click();
+  const error = panel.getByTestId('sql-error');
+  await error.waitFor();
+  assert.match(await error.textContent(), /^Query failed: HTTP 400: .*nope/);
+});
+
 test('a partial write marks the lines the server rejected, across batches', async () => {
   // 1 KiB batches: the 48 lines (2.6 KB) go in three requests, so the server's line numbers must be
   // mapped back per batch.
   await lp.page.locator('#batch-size').fill('1');
   await lp.page.locator('#batch-size').dispatchEvent('change');
-  // Another measurement, so that the string `temp` on line 41 conflicts only with what is stored.
+  // A column the page has not seen: another client stores `home3.temp` as a string now.
+  assert.equal(await server.write('home', 'home3,room=Kitchen temp="warm" 1641020400'), 204);
+  // Another measurement, so that only the three lines below conflict with anything.
   const lines = HOME_LINES.map((l) => l.replace(/^home,/, 'home2,'));
-  lines[2] = 'home2,room=Kitchen temp=';                          // syntax: the page marks it too
-  lines[40] = 'home,room=Kitchen temp="warm" 1641106800';         // stored as float: only the server knows
+  lines[2] = 'home2,room=Kitchen temp=';                          // syntax: the page marks it
+  lines[39] = 'home,room=Kitchen temp="warm" 1641103200';         // stored as float, as the page read after the write
+  lines[40] = 'home3,room=Kitchen temp=21.5 1641106800';          // stored as string since: only the server knows
   await lp.paste(`${lines.join('\n')}\n`);
-  assert.deepEqual((await lp.errors()).map((e) => e.line), [3]);
+  const before = await lp.errors();
+  assert.deepEqual(before.map((e) => [e.line, e.source]), [[3, 'syntax'], [40, 'batch']]);
+  assert.match(before[1].text, /'temp'.*stored as/);
+  await lp.shot('05a-stored-type-conflict');
   await lp.page.getByTestId('write').click();
   await lp.page.waitForSelector('[data-testid=status][data-state=partial]');
-  assert.match(await lp.status.textContent(), /Wrote 46 lines to “home”; the server rejected 2/);
-  assert.equal(await server.rows('home', 'home2'), 46);
+  assert.match(await lp.status.textContent(), /Wrote 45 lines to “home”; the server rejected 3/);
+  assert.equal(await server.rows('home', 'home2'), 45);
   const server41 = (await lp.errors()).find((e) => e.line === 41);
   assert.ok(server41, JSON.stringify(await lp.errors()));
   assert.equal(server41.source, 'server');

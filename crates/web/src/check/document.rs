@@ -296,16 +296,17 @@ impl Document {
         self.server.clear();
     }
 
-    /// The error shown on 0-based line `i`, if any: the parser's first, then the batch check's,
-    /// then the server's.
+    /// The error shown on 0-based line `i`, if any: the parser's first, then the server's, then the
+    /// batch check's. The server's answer to a write says what happened to the line; the batch
+    /// check, run again with the schema read after that write, would only say what might.
     pub fn error_on(&self, i: usize) -> Option<(&LineMark, Source)> {
         if let Some(m) = self.lines.get(i).and_then(|l| l.syntax.as_ref()) {
             return Some((m, Source::Syntax));
         }
-        if let Some(m) = self.batch.get(&i) {
-            return Some((m, Source::Batch));
+        if let Some(m) = self.server.get(&i) {
+            return Some((m, Source::Server));
         }
-        self.server.get(&i).map(|m| (m, Source::Server))
+        self.batch.get(&i).map(|m| (m, Source::Batch))
     }
 
     pub fn warning_on(&self, i: usize) -> Option<&LineMark> {
@@ -431,6 +432,30 @@ mod tests {
         apply(&mut doc, "new f=0 0\nnew f=0 0\nm f=1 1\nbad\nm f=3 3\n");
         assert_eq!(errors(&doc), vec![4, 5]);
         assert_eq!(doc.error_on(4).map(|(_, s)| s), Some(Source::Server));
+    }
+
+    #[test]
+    fn the_servers_verdict_outranks_the_batch_check() {
+        let mut doc = Document::default();
+        apply(&mut doc, "m f=1 1\n");
+        let mark = |kind, message: &str| LineMark {
+            column: 1,
+            end_column: 2,
+            kind,
+            message: message.into(),
+        };
+        doc.set_batch(
+            BTreeMap::from([(0, mark("type_conflict", "stored as string"))]),
+            BTreeMap::new(),
+        );
+        assert_eq!(doc.error_on(0).map(|(_, s)| s), Some(Source::Batch));
+        doc.add_server_mark(0, mark("server", "rejected"));
+        assert_eq!(
+            doc.error_on(0).map(|(m, s)| (m.message.as_str(), s)),
+            Some(("rejected", Source::Server))
+        );
+        doc.clear_server_marks();
+        assert_eq!(doc.error_on(0).map(|(_, s)| s), Some(Source::Batch));
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The page: destination and options on top, the editor and its problems in the middle, preview
-//! and the point form below.
+//! The page: destination and options on top, the editor and its problems in the middle, then the
+//! data read back after a write, the preview and the point form.
 use leptos::prelude::*;
 
 use crate::check::timefmt::{iso, unit_name, unit_words};
@@ -8,6 +8,7 @@ use crate::components::editor::Editor;
 use crate::components::preview::Preview;
 use crate::components::problems::Problems;
 use crate::components::settings::{Settings, SettingsPanel};
+use crate::components::stored::Stored;
 use crate::components::upload::Upload;
 use crate::components::write::WritePanel;
 use crate::html::group;
@@ -72,6 +73,7 @@ pub fn App() -> impl IntoView {
                 <WritePanel />
             </section>
             <Problems />
+            <Stored />
             <Preview />
             <Author />
         </main>

@@ -5,5 +5,6 @@ pub mod editor;
 pub mod preview;
 pub mod problems;
 pub mod settings;
+pub mod stored;
 pub mod upload;
 pub mod write;

@@ -23,6 +23,8 @@ pub struct Settings {
     pub batch_kib: RwSignal<u32>,
     /// Bumped after a write: the server may hold a new database and new columns.
     pub written: RwSignal<u64>,
+    /// The measurements the last write sent, in the order they first appear.
+    pub written_tables: RwSignal<Vec<String>>,
 }
 
 impl Settings {
@@ -36,6 +38,7 @@ impl Settings {
             no_sync: RwSignal::new(false),
             batch_kib: RwSignal::new(1024),
             written: RwSignal::new(0),
+            written_tables: RwSignal::new(Vec::new()),
         }
     }
 }

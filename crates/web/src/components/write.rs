@@ -7,6 +7,7 @@ use crate::api::{self, WriteOptions, WriteOutcome};
 use crate::batches::{self, Batch};
 use crate::check::{timefmt::unit_name, LineMark};
 use crate::components::settings::Settings;
+use crate::components::stored::measurements_in;
 use crate::html::group;
 use crate::state::AppState;
 
@@ -39,6 +40,8 @@ struct Report {
     retry: StoredValue<Option<Job>, LocalStorage>,
     /// Bumped when the job ends, so the database list and schema are read again.
     written: RwSignal<u64>,
+    /// Set when the job ends: the measurements it sent.
+    tables: RwSignal<Vec<String>>,
 }
 
 async fn run(state: AppState, mut job: Job, report: Report) {
@@ -47,6 +50,7 @@ async fn run(state: AppState, mut job: Job, report: Report) {
         progress,
         retry,
         written,
+        tables,
     } = report;
     let total = job.batches.len();
     let mut last_detail = String::new();
@@ -105,6 +109,9 @@ async fn run(state: AppState, mut job: Job, report: Report) {
     }
     progress.set(None);
     retry.set_value(None);
+    tables.set(measurements_in(
+        job.batches.iter().map(|(_, body)| body.as_str()),
+    ));
     written.update(|n| *n += 1);
     let db = &job.opts.db;
     let batches = if total == 1 {
@@ -149,6 +156,7 @@ pub fn WritePanel() -> impl IntoView {
         progress,
         retry,
         written: s.written,
+        tables: s.written_tables,
     };
     Effect::new(move |_| {
         status.track();
