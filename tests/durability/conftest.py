@@ -1,6 +1,7 @@
 """Starts the real `linewise serve` (binary from LINEWISE_BIN) on a free loopback port, on a data directory
 that outlives the process, so tests can kill it and start it again on the same data."""
 import http.client
+import json
 import os
 import signal
 import subprocess
@@ -33,6 +34,18 @@ class Server:
         finally:
             if own:
                 conn.close()
+
+    def query(self, sql, db="durability"):
+        """Runs SQL through /api/v3/query_sql; returns (status, JSON rows or the error text)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request("POST", "/api/v3/query_sql", body=json.dumps({"db": db, "q": sql}),
+                         headers={"Content-Type": "application/json"})
+            r = conn.getresponse()
+            body = r.read().decode()
+            return r.status, json.loads(body) if r.status == 200 else body
+        finally:
+            conn.close()
 
     def kill(self):
         self.proc.send_signal(signal.SIGKILL)

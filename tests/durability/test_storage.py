@@ -96,6 +96,33 @@ def s3_flags(moto):
             "--aws-access-key-id", "test", "--aws-secret-access-key", "test", "--aws-default-region", "us-east-1"]
 
 
+def test_the_bucket_alone_is_enough_for_a_new_server(tmp_path):
+    """The catalog goes into the bucket with the Parquet files: a server started on an empty data directory
+    against the same bucket knows every column type and reads every persisted row."""
+    moto = Moto(free_port())
+    try:
+        first = Server(tmp_path / "first", *s3_flags(moto))
+        assert first.post(LINES)[0] == 204
+        assert first.terminate() == 0
+        assert "catalog.json" in moto.objects()
+        assert not (tmp_path / "first" / "parquet").exists(), "Parquet went to the bucket, not the disk"
+
+        second = Server(tmp_path / "second", *s3_flags(moto))
+        try:
+            assert second.query("SELECT room, temp FROM home ORDER BY time") == (200, [
+                {"room": "Kitchen", "temp": 23.0},
+                {"room": "Kitchen", "temp": 21.5},
+                {"room": "Living Room", "temp": 22.1},
+            ])
+            status, body = second.post('home,room=Kitchen temp="hot" 1641024000000000002')
+            assert status == 400, body
+            assert "invalid column type for column 'temp'" in body, body
+        finally:
+            assert second.terminate() == 0
+    finally:
+        moto.stop()
+
+
 def test_s3_store_and_outage(tmp_path):
     port = free_port()
     moto = Moto(port)

@@ -2,7 +2,7 @@
 //! the WAL into the buffer, then persist in the background), every write (admission, WAL append,
 //! wait for fdatasync unless `no_sync`), and shutdown (persist everything, or leave a replayable WAL).
 use crate::buffer::Buffer;
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, CatalogError, CATALOG_FILE};
 use crate::persist::{
     PersistConfig, PersistHandle, Persister, SegmentDecoder, Store, StoreArgs, StoreError,
     TableData,
@@ -11,6 +11,7 @@ use crate::wal::{self, Record, Wal, WalConfig};
 use crate::write::{self, batch::WriteBatch, Writer};
 use arrow::datatypes::DataType;
 use bytes::Bytes;
+use object_store::path::Path as ObjPath;
 use object_store::ObjectStore;
 use std::future::Future;
 use std::path::Path;
@@ -78,6 +79,10 @@ pub enum StartError {
     Wal(#[from] wal::OpenError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error("reading the catalog from the object store: {0}")]
+    CatalogFromStore(StoreError),
     #[error("replaying WAL segment {segment} record {seq}: {source}")]
     Replay {
         segment: u64,
@@ -98,18 +103,30 @@ pub struct Durability {
 }
 
 impl Durability {
-    /// Opens the WAL under `data_dir/wal`, replays it into `buffer`, starts persisting to the object
-    /// store, and returns the write path logging to the WAL. `max_unpersisted` bounds memory: past
-    /// it writes get 503 + Retry-After; past a quarter of it persistence starts early.
-    pub fn start(
+    /// Opens the catalog under `data_dir` (taking the object store's copy when the directory has
+    /// none), opens the WAL under `data_dir/wal`, replays it into `buffer`, starts persisting to the
+    /// object store, and returns the write path logging to the WAL. `max_unpersisted` bounds memory:
+    /// past it writes get 503 + Retry-After; past a quarter of it persistence starts early.
+    pub async fn start(
         args: &DurabilityArgs,
         data_dir: &Path,
-        catalog: Arc<Catalog>,
         buffer: Arc<Buffer>,
         max_unpersisted: u64,
     ) -> Result<(Durability, Writer), StartError> {
         let store = Store::from_args(&args.store, data_dir)?;
         let object_store = store.object_store();
+        if !store.is_local() && !Catalog::exists(data_dir) {
+            let copy = store
+                .get(&ObjPath::from(CATALOG_FILE))
+                .await
+                .map_err(StartError::CatalogFromStore)?;
+            if let Some(bytes) = copy {
+                Catalog::install(data_dir, &bytes)?;
+                tracing::info!("catalog taken from the object store");
+            }
+        }
+        let catalog = Arc::new(Catalog::open(data_dir)?);
+        let store_is_local = store.is_local();
         let (wal, recovery, sealed) = Wal::open(WalConfig {
             dir: data_dir.join("wal"),
             flush_interval: args.wal_flush_interval,
@@ -124,7 +141,7 @@ impl Durability {
             skip_corrupt: args.wal_skip_corrupt,
         };
         let dropper = buffer.clone();
-        let (persister, persist) = Persister::new(
+        let (mut persister, persist) = Persister::new(
             store,
             wal.clone(),
             Arc::new(WriteBatchDecoder {
@@ -133,6 +150,10 @@ impl Durability {
             Arc::new(move |segment| dropper.drop_all_through(segment)),
             config,
         );
+        if !store_is_local {
+            let catalog = catalog.clone();
+            persister = persister.mirror_catalog(Arc::new(move || catalog.to_json()));
+        }
         let writer = Writer {
             catalog,
             buffer,

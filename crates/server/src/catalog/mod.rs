@@ -2,7 +2,9 @@
 //!
 //! Created on first write and kept in `catalog.json` under the data directory, rewritten atomically
 //! (temp file, fsync, rename, directory fsync) on every change, so a restart keeps every schema a
-//! client was told about. Readers take a cheap `Arc` snapshot; changes are serialised by one lock
+//! client was told about. With a remote object store the persister also puts a copy beside the
+//! Parquet files ([`Catalog::to_json`]), and a server started on an empty data directory takes
+//! that copy ([`Catalog::install`]), so the bucket alone holds everything needed to read it. Readers take a cheap `Arc` snapshot; changes are serialised by one lock
 //! and applied optimistically: a write validates against a snapshot and commits its additions,
 //! and re-validates if another write changed the same columns in between.
 pub mod names;
@@ -22,7 +24,8 @@ pub const MAX_DATABASES: usize = 5;
 pub const MAX_TABLES: usize = 2000;
 pub const MAX_COLUMNS_PER_TABLE: usize = 500;
 
-const CATALOG_FILE: &str = "catalog.json";
+/// The catalog's file name, in the data directory and in a remote object store.
+pub const CATALOG_FILE: &str = "catalog.json";
 
 /// A column's type, as stored and as named in InfluxDB's error messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -229,6 +232,29 @@ impl Catalog {
         })
     }
 
+    /// Whether `dir` holds a catalog file.
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(CATALOG_FILE).exists()
+    }
+
+    /// Makes `bytes`, a catalog file read from the object store, `dir`'s catalog file, after
+    /// checking that they are one.
+    pub fn install(dir: &Path, bytes: &[u8]) -> Result<(), CatalogError> {
+        serde_json::from_slice::<CatalogState>(bytes).map_err(|source| CatalogError::Corrupt {
+            path: dir.join(CATALOG_FILE),
+            source,
+        })?;
+        write_atomically(dir, bytes)
+    }
+
+    /// The catalog file's contents now, with the version they hold (bumped by every change).
+    pub fn to_json(&self) -> (u64, Vec<u8>) {
+        let state = self.snapshot();
+        // Plain maps of strings and numbers: serialising cannot fail.
+        let bytes = serde_json::to_vec_pretty(&*state).unwrap_or_default();
+        (state.version, bytes)
+    }
+
     #[cfg(test)]
     pub fn in_memory() -> Self {
         Catalog {
@@ -342,21 +368,29 @@ impl Catalog {
         let Some(dir) = &self.dir else {
             return Ok(());
         };
-        let path = dir.join(CATALOG_FILE);
-        let tmp = dir.join(format!("{CATALOG_FILE}.tmp"));
-        let io = |source| CatalogError::Io {
-            path: path.clone(),
-            source,
-        };
-        let bytes = serde_json::to_vec_pretty(state).map_err(|e| io(std::io::Error::other(e)))?;
-        let mut f = File::create(&tmp).map_err(io)?;
-        f.write_all(&bytes).map_err(io)?;
-        f.sync_all().map_err(io)?;
-        drop(f);
-        fs::rename(&tmp, &path).map_err(io)?;
-        File::open(dir).and_then(|d| d.sync_all()).map_err(io)?;
-        Ok(())
+        let bytes = serde_json::to_vec_pretty(state).map_err(|e| CatalogError::Io {
+            path: dir.join(CATALOG_FILE),
+            source: std::io::Error::other(e),
+        })?;
+        write_atomically(dir, &bytes)
     }
+}
+
+/// Replaces `dir`'s catalog file with `bytes`: temp file, fsync, rename, directory fsync.
+fn write_atomically(dir: &Path, bytes: &[u8]) -> Result<(), CatalogError> {
+    let path = dir.join(CATALOG_FILE);
+    let tmp = dir.join(format!("{CATALOG_FILE}.tmp"));
+    let io = |source| CatalogError::Io {
+        path: path.clone(),
+        source,
+    };
+    let mut f = File::create(&tmp).map_err(io)?;
+    f.write_all(bytes).map_err(io)?;
+    f.sync_all().map_err(io)?;
+    drop(f);
+    fs::rename(&tmp, &path).map_err(io)?;
+    File::open(dir).and_then(|d| d.sync_all()).map_err(io)?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -400,6 +434,29 @@ mod tests {
         assert_eq!(db.column("home", "room"), Some(ColumnKind::Tag));
         assert_eq!(db.column("home", "nope"), None);
         assert!(!dir.path().join("catalog.json.tmp").exists());
+    }
+
+    #[test]
+    fn a_copy_installed_elsewhere_is_the_same_catalog() {
+        let c = Catalog::in_memory();
+        c.commit("sensors", &changes(&[("home", "temp", ColumnType::Float)]))
+            .unwrap();
+        let (version, bytes) = c.to_json();
+        assert_eq!(version, 1);
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!Catalog::exists(dir.path()));
+        assert!(matches!(
+            Catalog::install(dir.path(), b"{not a catalog"),
+            Err(CatalogError::Corrupt { .. })
+        ));
+        assert!(!Catalog::exists(dir.path()), "nothing installed");
+        Catalog::install(dir.path(), &bytes).unwrap();
+        let copy = Catalog::open(dir.path()).unwrap().snapshot();
+        assert_eq!(copy.uuid, c.snapshot().uuid);
+        assert_eq!(
+            copy.databases["sensors"].column("home", "temp"),
+            Some(ColumnKind::Field(FieldType::Float))
+        );
     }
 
     #[test]

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use linewise_server::buffer::Buffer;
-use linewise_server::catalog::Catalog;
 use linewise_server::durability::{Durability, DurabilityArgs};
 use linewise_server::http::{self, auth::Token, AppState};
 use linewise_server::metrics::Metrics;
@@ -53,8 +52,6 @@ enum ServeError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Catalog(#[from] linewise_server::catalog::CatalogError),
-    #[error(transparent)]
     Durability(#[from] linewise_server::durability::StartError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -100,14 +97,13 @@ async fn serve(args: Args) -> Result<(), ServeError> {
         path: args.data_dir.clone(),
         source,
     })?;
-    let catalog = Arc::new(Catalog::open(&args.data_dir)?);
     let (durability, writer) = Durability::start(
         &args.durability,
         &args.data_dir,
-        catalog,
         Arc::new(Buffer::new(args.max_buffer_size)),
         args.max_buffer_size as u64,
-    )?;
+    )
+    .await?;
     tracing::info!(
         object_store = ?args.durability.store.object_store,
         wal_flush_interval = ?args.durability.wal_flush_interval,

@@ -38,6 +38,9 @@ pub struct TableData {
     pub batch: RecordBatch,
 }
 
+/// The catalog file to keep beside the Parquet files: its version and its bytes.
+pub type CatalogSource = Arc<dyn Fn() -> (u64, Vec<u8>) + Send + Sync>;
+
 /// Turns WAL payloads back into rows; implemented by the write path, which owns the payload format.
 pub trait SegmentDecoder: Send + Sync + 'static {
     fn decode(&self, records: &[Record]) -> Result<Vec<TableData>, String>;
@@ -181,6 +184,9 @@ pub struct Persister {
     on_persisted: Arc<dyn Fn(u64) + Send + Sync>,
     config: PersistConfig,
     shared: Arc<Shared>,
+    catalog: Option<CatalogSource>,
+    /// One more than the catalog version last put into the store (0: none yet).
+    catalog_put: std::sync::atomic::AtomicU64,
 }
 
 impl Persister {
@@ -209,9 +215,37 @@ impl Persister {
                 on_persisted,
                 config,
                 shared,
+                catalog: None,
+                catalog_put: Default::default(),
             },
             handle,
         )
+    }
+
+    /// Also puts the catalog into the store (as `catalog.json`) before a segment's Parquet files
+    /// whenever it changed, so every file in the store has a catalog that knows its columns. For
+    /// stores other than the data directory, which holds the catalog file already.
+    pub fn mirror_catalog(mut self, catalog: CatalogSource) -> Self {
+        self.catalog = Some(catalog);
+        self
+    }
+
+    async fn put_catalog(&self, catalog: &CatalogSource) -> Result<(), PersistError> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let (version, bytes) = catalog();
+        if self.catalog_put.load(Relaxed) == version + 1 {
+            return Ok(());
+        }
+        let path = ObjPath::from(crate::catalog::CATALOG_FILE);
+        self.store
+            .put(&path, bytes.into())
+            .await
+            .map_err(|source| PersistError::Store {
+                path: path.to_string(),
+                source,
+            })?;
+        self.catalog_put.store(version + 1, Relaxed);
+        Ok(())
     }
 
     /// Runs until the `sealed` channel closes: persists each sealed segment, and seals the current
@@ -256,6 +290,9 @@ impl Persister {
         .await
         .expect("encoding task panicked")?;
         let count = files.len();
+        if let Some(catalog) = self.catalog.as_ref().filter(|_| count > 0) {
+            self.put_catalog(catalog).await?;
+        }
         for (path, bytes) in files {
             self.store
                 .put(&path, bytes)

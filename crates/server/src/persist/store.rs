@@ -135,6 +135,12 @@ impl Store {
         }
     }
 
+    /// Whether this is the local directory under the data directory (which already holds the
+    /// catalog file), rather than a store of its own.
+    pub fn is_local(&self) -> bool {
+        self.local_root.is_some()
+    }
+
     /// The underlying object store (e.g. to register with a query engine).
     pub fn object_store(&self) -> Arc<dyn ObjectStore> {
         self.inner.clone()

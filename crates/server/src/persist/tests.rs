@@ -178,6 +178,15 @@ struct Harness {
 }
 
 fn start(dir: &std::path::Path, store: Store, config: PersistConfig) -> Harness {
+    start_mirroring(dir, store, config, None)
+}
+
+fn start_mirroring(
+    dir: &std::path::Path,
+    store: Store,
+    config: PersistConfig,
+    catalog: Option<CatalogSource>,
+) -> Harness {
     let (wal, _, sealed) = Wal::open(WalConfig {
         dir: dir.join("wal"),
         flush_interval: Duration::from_millis(5),
@@ -194,6 +203,10 @@ fn start(dir: &std::path::Path, store: Store, config: PersistConfig) -> Harness 
         Arc::new(move |id| d.lock().unwrap().push(id)),
         config,
     );
+    let persister = match catalog {
+        Some(c) => persister.mirror_catalog(c),
+        None => persister,
+    };
     let task = tokio::spawn(persister.run(sealed));
     Harness {
         wal,
@@ -269,6 +282,34 @@ async fn sealed_segments_become_parquet_files_and_are_removed() {
     let b = read_parquet(Bytes::from(on_disk));
     let rooms = b.column(0).as_any().downcast_ref::<StringArray>().unwrap();
     assert_eq!(rooms.iter().flatten().collect::<Vec<_>>(), ["a", "b"]);
+    h.task.abort();
+}
+
+#[tokio::test]
+async fn the_catalog_goes_into_the_store_before_the_files_that_need_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(Arc::new(InMemory::new()));
+    let version = Arc::new(AtomicU64::new(1));
+    let v = version.clone();
+    let catalog: CatalogSource = Arc::new(move || {
+        let n = v.load(Ordering::SeqCst);
+        (n, format!("catalog v{n}").into_bytes())
+    });
+    let h = start_mirroring(dir.path(), store.clone(), config(), Some(catalog));
+    let path = ObjPath::from(crate::catalog::CATALOG_FILE);
+    h.handle.flush(Duration::from_secs(10)).await.unwrap();
+    assert_eq!(
+        store.get(&path).await.unwrap(),
+        None,
+        "no files, no catalog"
+    );
+    write(&h.wal, &format!("db,cpu,a,1,{HOUR}")).await;
+    h.handle.flush(Duration::from_secs(10)).await.unwrap();
+    assert_eq!(store.get(&path).await.unwrap().unwrap(), "catalog v1");
+    version.store(2, Ordering::SeqCst);
+    write(&h.wal, &format!("db,cpu,a,2,{HOUR}")).await;
+    h.handle.flush(Duration::from_secs(10)).await.unwrap();
+    assert_eq!(store.get(&path).await.unwrap().unwrap(), "catalog v2");
     h.task.abort();
 }
 
