@@ -235,7 +235,7 @@ fn type_conflicts_survive_a_restart() {
     assert_eq!(data[1]["line_number"], 3);
     assert_eq!(data.as_array().unwrap().len(), 2);
     // The write before the kill is back from the WAL, next to the one accepted line.
-    assert_eq!(s.rows("d", "m", &[]), 2);
+    assert_eq!(s.stored_rows("d", "m"), 2);
 }
 
 #[test]
