@@ -54,7 +54,7 @@ def pyarrow_answer(dataset, index):
         return [(r["region"], r["usage_user_count"], round(r["usage_user_mean"], 6), r["usage_system_max"]) for r in rows]
     lo = START_NS + 4 * 24 * HOUR_NS
     hi = lo + 12 * HOUR_NS
-    time_ns = pc.cast(pc.field("time"), "int64")
+    time_ns = pc.field("time").cast("int64")
     table = dataset.to_table(
         columns=["time", "usage_user"],
         filter=(pc.field("hostname") == "host_7") & (time_ns >= lo) & (time_ns < hi),
