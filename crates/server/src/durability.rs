@@ -115,7 +115,8 @@ impl Durability {
     ) -> Result<(Durability, Writer), StartError> {
         let store = Store::from_args(&args.store, data_dir)?;
         let object_store = store.object_store();
-        if !store.is_local() && !Catalog::exists(data_dir) {
+        let store_is_local = store.is_local();
+        if !store_is_local && !Catalog::exists(data_dir) {
             let copy = store
                 .get(&ObjPath::from(CATALOG_FILE))
                 .await
@@ -126,7 +127,6 @@ impl Durability {
             }
         }
         let catalog = Arc::new(Catalog::open(data_dir)?);
-        let store_is_local = store.is_local();
         let (wal, recovery, sealed) = Wal::open(WalConfig {
             dir: data_dir.join("wal"),
             flush_interval: args.wal_flush_interval,

@@ -55,18 +55,8 @@ fn json_rows(body: &Value) -> Vec<HomeRow> {
         .collect()
 }
 
-fn query(server: &Server, db: &str, sql: &str, format: &str) -> common::Reply {
-    let body = json!({ "db": db, "q": sql, "format": format }).to_string();
-    server.request(
-        "POST",
-        "/api/v3/query_sql",
-        &[("Content-Type", "application/json")],
-        body.as_bytes(),
-    )
-}
-
 fn query_json(server: &Server, db: &str, sql: &str) -> Value {
-    let reply = query(server, db, sql, "json");
+    let reply = server.query(db, sql, "json");
     assert_eq!(reply.status, 200, "{sql}: {}", reply.body);
     reply.json()
 }
@@ -106,7 +96,7 @@ fn get_and_post_agree_and_formats_are_served() {
     write_v3(&server, "home", HOME_LP);
     let sql = "SELECT room, co FROM home WHERE co > 20 ORDER BY co";
 
-    let post = query(&server, "home", sql, "json");
+    let post = server.query("home", sql, "json");
     assert_eq!(post.header("content-type"), Some("application/json"));
     assert_eq!(
         post.json(),
@@ -120,16 +110,16 @@ fn get_and_post_agree_and_formats_are_served() {
     assert_eq!(get.header("content-type"), Some("text/csv"));
     assert_eq!(get.body, "room,co\nKitchen,22\nKitchen,26\n");
 
-    let jsonl = query(&server, "home", sql, "jsonl");
+    let jsonl = server.query("home", sql, "jsonl");
     assert_eq!(
         jsonl.body,
         "{\"room\":\"Kitchen\",\"co\":22}\n{\"room\":\"Kitchen\",\"co\":26}\n"
     );
 
-    let pretty = query(&server, "home", sql, "pretty");
+    let pretty = server.query("home", sql, "pretty");
     assert!(pretty.body.contains("| Kitchen | 22 |"), "{}", pretty.body);
 
-    let parquet = query(&server, "home", sql, "parquet");
+    let parquet = server.query("home", sql, "parquet");
     assert_eq!(parquet.status, 200);
     assert_eq!(
         parquet.header("content-type"),
@@ -182,18 +172,18 @@ fn bad_requests_are_4xx_with_a_message() {
     let server = Server::start(&[]);
     write_v3(&server, "home", HOME_LP);
 
-    let unknown_db = query(&server, "nope", "SELECT 1", "json");
+    let unknown_db = server.query("nope", "SELECT 1", "json");
     assert_eq!(unknown_db.status, 404);
     assert_eq!(
         unknown_db.json()["error"],
         "query error: database not found: nope"
     );
 
-    let unknown_table = query(&server, "home", "SELECT * FROM cpu", "json");
+    let unknown_table = server.query("home", "SELECT * FROM cpu", "json");
     assert_eq!(unknown_table.status, 400);
     assert!(unknown_table.body.contains("cpu"), "{}", unknown_table.body);
 
-    let unknown_column = query(&server, "home", "SELECT pressure FROM home", "json");
+    let unknown_column = server.query("home", "SELECT pressure FROM home", "json");
     assert_eq!(unknown_column.status, 400);
     assert!(
         unknown_column.body.contains("pressure"),
@@ -201,11 +191,11 @@ fn bad_requests_are_4xx_with_a_message() {
         unknown_column.body
     );
 
-    let bad_sql = query(&server, "home", "SELEC * FROM home", "json");
+    let bad_sql = server.query("home", "SELEC * FROM home", "json");
     assert_eq!(bad_sql.status, 400);
     assert!(bad_sql.body.contains("SELEC"), "{}", bad_sql.body);
 
-    let bad_format = query(&server, "home", "SELECT 1", "xml");
+    let bad_format = server.query("home", "SELECT 1", "xml");
     assert_eq!(bad_format.status, 400);
     assert!(
         bad_format.body.contains("invalid format 'xml'"),
@@ -213,8 +203,7 @@ fn bad_requests_are_4xx_with_a_message() {
         bad_format.body
     );
 
-    let ddl = query(
-        &server,
+    let ddl = server.query(
         "home",
         "CREATE EXTERNAL TABLE t STORED AS CSV LOCATION '/etc/hosts'",
         "json",

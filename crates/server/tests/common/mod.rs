@@ -133,16 +133,24 @@ impl Server {
     /// Rows stored for `db.table`, buffered or persisted, counted with SQL. After a restart this is
     /// the count to use: the replayed WAL segments are persisted (and leave the buffer) at once.
     pub fn stored_rows(&self, db: &str, table: &str) -> u64 {
-        let q = format!("SELECT count(*) AS n FROM \"{table}\"");
-        let body = serde_json::json!({ "db": db, "q": q }).to_string();
-        let r = self.request(
+        let r = self.query(
+            db,
+            &format!("SELECT count(*) AS n FROM \"{table}\""),
+            "json",
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.json()[0]["n"].as_u64().unwrap()
+    }
+
+    /// `POST /api/v3/query_sql` with a JSON body.
+    pub fn query(&self, db: &str, sql: &str, format: &str) -> Reply {
+        let body = serde_json::json!({ "db": db, "q": sql, "format": format }).to_string();
+        self.request(
             "POST",
             "/api/v3/query_sql",
             &[("Content-Type", "application/json")],
             body.as_bytes(),
-        );
-        assert_eq!(r.status, 200, "{}", r.body);
-        r.json()[0]["n"].as_u64().unwrap()
+        )
     }
 
     pub fn stop(mut self) {
