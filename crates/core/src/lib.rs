@@ -1,7 +1,6 @@
 //! linewise-core: the InfluxDB line-protocol parser, validator and writer shared by the server,
 //! the web page (WASM) and the npm package. `no_std` + `alloc`; the `std` feature (default) adds
-//! `std::error::Error` impls and lets `memchr` and `simdutf8` pick their fastest routines at run
-//! time.
+//! `std::error::Error` impls and lets `memchr` use its fastest routines.
 //!
 //! ```
 //! use linewise_core::{parse_lines, BatchValidator, Precision};

@@ -815,11 +815,6 @@ fn number_failure(
 /// invalid sequence there (0 when the text reaches the end).
 fn utf8_segment(input: &[u8], start: usize) -> (&str, usize) {
     let rest = &input[start.min(input.len())..];
-    // The SIMD validator (AVX2 or SSE4.2 chosen at run time with `std`) is several times faster
-    // on valid text, the common case; the standard one then says where the text went wrong.
-    if let Ok(text) = simdutf8::basic::from_utf8(rest) {
-        return (text, 0);
-    }
     match core::str::from_utf8(rest) {
         Ok(text) => (text, 0),
         Err(e) => {
