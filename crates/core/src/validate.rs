@@ -59,6 +59,51 @@ pub struct BatchValidator<'s> {
     schema: Option<&'s dyn KnownSchema>,
     precision: Precision,
     tables: BTreeMap<String, BTreeMap<String, Seen>>,
+    last: Layout,
+}
+
+/// The names (as written) and kinds of the last accepted line's columns. Lines of a batch mostly
+/// repeat one layout, and a line with the last accepted line's layout passes every column check
+/// that line passed: its names hold no duplicates, no `time` and no tag/field clash, and every
+/// column is now remembered with the kind it has. Such a line skips the per-column checks, which
+/// otherwise cost several times its parse.
+#[derive(Default)]
+struct Layout {
+    measurement: String,
+    tags: Vec<String>,
+    fields: Vec<(String, FieldType)>,
+}
+
+impl Layout {
+    fn matches(&self, line: &Line<'_>) -> bool {
+        self.measurement == line.measurement.raw
+            && self.tags.len() == line.tags.len()
+            && self.fields.len() == line.fields.len()
+            && self
+                .tags
+                .iter()
+                .zip(&line.tags)
+                .all(|(t, (k, _))| t == k.raw)
+            && self
+                .fields
+                .iter()
+                .zip(&line.fields)
+                .all(|((f, t), (k, v))| f == k.raw && *t == v.field_type())
+    }
+
+    fn record(&mut self, line: &Line<'_>) {
+        self.measurement.clear();
+        self.measurement.push_str(line.measurement.raw);
+        self.tags.clear();
+        self.tags
+            .extend(line.tags.iter().map(|(k, _)| k.raw.to_string()));
+        self.fields.clear();
+        self.fields.extend(
+            line.fields
+                .iter()
+                .map(|(k, v)| (k.raw.to_string(), v.field_type())),
+        );
+    }
 }
 
 /// Where a column's existing kind comes from, for the message.
@@ -74,6 +119,7 @@ impl<'s> BatchValidator<'s> {
             schema,
             precision,
             tables: BTreeMap::new(),
+            last: Layout::default(),
         }
     }
 
@@ -84,6 +130,9 @@ impl<'s> BatchValidator<'s> {
     /// Validates one parsed line; on success returns its timestamp in ns (`default_time_ns` when the
     /// line has none) and remembers its column types for later lines.
     pub fn check(&mut self, line: &Line<'_>, default_time_ns: i64) -> Result<i64, Diagnostic> {
+        if self.last.matches(line) {
+            return self.time_of(line, default_time_ns);
+        }
         let table = line.measurement.unescaped();
         let tags: Vec<Cow<'_, str>> = line.tags.iter().map(|(k, _)| k.unescaped()).collect();
         let fields: Vec<Cow<'_, str>> = line.fields.iter().map(|(k, _)| k.unescaped()).collect();
@@ -138,16 +187,22 @@ impl<'s> BatchValidator<'s> {
                 }
             }
         }
-        let time = match line.timestamp {
+        let time = self.time_of(line, default_time_ns)?;
+        self.remember(line, table, &tags, &fields);
+        self.last.record(line);
+        Ok(time)
+    }
+
+    /// The line's timestamp in ns under the batch's precision.
+    fn time_of(&self, line: &Line<'_>, default_time_ns: i64) -> Result<i64, Diagnostic> {
+        match line.timestamp {
             Some(ts) => self.precision.to_nanos(ts).map_err(|e| {
                 let span = line.timestamp_span();
                 let raw = &line.raw[span];
                 error(line, raw, ErrorKind::TimestampOutOfRange, e.to_string())
-            })?,
-            None => default_time_ns,
-        };
-        self.remember(line, table, &tags, &fields);
-        Ok(time)
+            }),
+            None => Ok(default_time_ns),
+        }
     }
 
     fn check_reserved(&self, line: &Line<'_>, raw: &str, name: &str) -> Result<(), Diagnostic> {
@@ -261,4 +316,70 @@ fn conflict(
             got.iox_name()
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse_lines;
+    use alloc::vec;
+    use proptest::prelude::*;
+
+    /// Lines from a small vocabulary, so that layouts repeat, clash and conflict often.
+    fn line() -> impl Strategy<Value = String> {
+        let measurement = prop::sample::select(vec!["m", "n", "m\\ x"]);
+        let tags = prop::collection::vec(prop::sample::select(vec!["a", "b", "time", "f"]), 0..3);
+        let value = prop::sample::select(vec!["1", "1i", "1u", "t", "\"s\""]);
+        let fields = prop::collection::vec(
+            (prop::sample::select(vec!["f", "g", "a", "time"]), value),
+            1..3,
+        );
+        let timestamp = prop::sample::select(vec!["", " 1", " 9223372036854775807"]);
+        (measurement, tags, fields, timestamp).prop_map(|(m, tags, fields, ts)| {
+            let mut out = String::from(m);
+            for t in tags {
+                out += &format!(",{t}=v");
+            }
+            let fields: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            format!("{out} {}{ts}", fields.join(","))
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// The layout shortcut gives exactly the answers of the full checks.
+        #[test]
+        fn the_layout_shortcut_changes_no_answer(lines in prop::collection::vec(line(), 1..12)) {
+            let input = lines.join("\n");
+            let mut cached = BatchValidator::new(Precision::Second, None);
+            let mut full = BatchValidator::new(Precision::Second, None);
+            for parsed in parse_lines(input.as_bytes()) {
+                let Ok(line) = parsed else { continue };
+                full.last = Layout::default();
+                let a = cached.check(&line, 0).map_err(|d| d.to_string());
+                let b = full.check(&line, 0).map_err(|d| d.to_string());
+                prop_assert_eq!(a, b, "line {}", line.raw);
+            }
+        }
+    }
+
+    #[test]
+    fn a_repeated_layout_with_another_field_type_is_still_a_conflict() {
+        let input = b"m,a=1 f=1 1\nm,a=2 f=2 2\nm,a=3 f=\"x\" 3\nm,a=4 f=3 99999999999999999\n";
+        let mut v = BatchValidator::new(Precision::Second, None);
+        let results: Vec<Result<i64, String>> = parse_lines(input)
+            .map(|l| v.check(&l.unwrap(), 0).map_err(|d| d.to_string()))
+            .collect();
+        assert_eq!(results[0], Ok(1_000_000_000));
+        assert_eq!(results[1], Ok(2_000_000_000));
+        let conflict = results[2].as_ref().unwrap_err();
+        assert!(
+            conflict.contains("first seen as float field on line 1"),
+            "{conflict}"
+        );
+        assert!(
+            results[3].is_err(),
+            "the timestamp of a cached layout is still checked"
+        );
+    }
 }
