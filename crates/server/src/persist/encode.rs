@@ -6,6 +6,7 @@
 use arrow::array::{
     Array, ArrayRef, Int64Array, RecordBatch, TimestampNanosecondArray, UInt32Array,
 };
+use arrow::buffer::ScalarBuffer;
 use arrow::compute::{cast, take_record_batch, SortOptions};
 use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use arrow::row::{Row, RowConverter, SortField};
@@ -53,15 +54,9 @@ pub fn encode_blocks(
     metadata: &[(String, String)],
 ) -> Result<Vec<BlockFile>, EncodeError> {
     let batch = normalize(batch)?;
-    let time = batch
-        .column_by_name(TIME_COLUMN)
-        .ok_or(EncodeError::NoTime)?
-        .as_any()
-        .downcast_ref::<TimestampNanosecondArray>()
-        .expect("cast to Timestamp(ns) above")
-        .clone();
+    let time = normalized_time(&batch)?;
     let mut blocks: BTreeMap<i64, Vec<u32>> = BTreeMap::new();
-    for (row, t) in time.values().iter().enumerate() {
+    for (row, t) in time.iter().enumerate() {
         let start = t.div_euclid(block_ns) * block_ns;
         blocks
             .entry(start)
@@ -127,6 +122,18 @@ fn normalize(batch: &RecordBatch) -> Result<RecordBatch, EncodeError> {
     )?)
 }
 
+/// The time values of a batch that went through `normalize`.
+fn normalized_time(batch: &RecordBatch) -> Result<ScalarBuffer<i64>, EncodeError> {
+    Ok(batch
+        .column_by_name(TIME_COLUMN)
+        .ok_or(EncodeError::NoTime)?
+        .as_any()
+        .downcast_ref::<TimestampNanosecondArray>()
+        .expect("normalized to Timestamp(ns)")
+        .values()
+        .clone())
+}
+
 /// Sorts rows by the tags (in order) then time, ties in write order.
 ///
 /// Rows of one series tie on every tag, so a column-wise sort compares all the tags of most pairs
@@ -151,14 +158,7 @@ fn sort_by_series(batch: &RecordBatch, tags: &[String]) -> Result<RecordBatch, E
         ));
         columns.push(values);
     }
-    let time = batch
-        .column_by_name(TIME_COLUMN)
-        .ok_or(EncodeError::NoTime)?
-        .as_any()
-        .downcast_ref::<TimestampNanosecondArray>()
-        .expect("normalized to Timestamp(ns)")
-        .values()
-        .clone();
+    let time = normalized_time(batch)?;
     let n = u32::try_from(batch.num_rows()).expect("batch under 4G rows");
     let series_of: Vec<u32> = if columns.is_empty() {
         vec![0; n as usize]
