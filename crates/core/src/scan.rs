@@ -100,9 +100,10 @@ impl Scanner {
 /// The candidate bitmap of the 64 bytes from `i` (`i < b.len()`).
 #[inline(always)]
 fn window(b: &[u8], i: usize) -> u64 {
-    match b.get(i..i + WINDOW) {
+    let rest = &b[i..];
+    match rest.first_chunk::<WINDOW>() {
         Some(block) => blocks::window(block),
-        None => bytewise_window(&b[i..]),
+        None => bytewise_window(rest),
     }
 }
 
@@ -118,6 +119,7 @@ fn bytewise_window(rest: &[u8]) -> u64 {
 /// SSE2: four 16-byte compares per window.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 mod blocks {
+    use super::WINDOW;
     use core::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
         _mm_set1_epi8,
@@ -125,11 +127,10 @@ mod blocks {
 
     /// The candidate bitmap of `block` (64 bytes).
     #[inline(always)]
-    pub(super) fn window(block: &[u8]) -> u64 {
-        let block: &[u8; 64] = block.try_into().unwrap_or(&[0; 64]);
+    pub(super) fn window(block: &[u8; WINDOW]) -> u64 {
         let mut bits = 0u64;
-        for k in 0..4 {
-            // SAFETY: `16 * k + 16 <= 64`, so the 16 bytes read lie inside `block`; `loadu` has no
+        for k in 0..WINDOW / 16 {
+            // SAFETY: `16 * k + 16 <= WINDOW`, so the 16 bytes read lie inside `block`; `loadu` has no
             // alignment requirement, and SSE2 is enabled at compile time (the cfg above).
             let mask = unsafe {
                 let v = _mm_loadu_si128(block.as_ptr().add(16 * k).cast::<__m128i>());
@@ -155,6 +156,8 @@ mod blocks {
 /// Word-at-a-time (SWAR) bitmap; also compiled for the tests on x86_64, so that it is tested there.
 #[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
 mod swar {
+    use super::WINDOW;
+
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const LOW7: u64 = u64::from_ne_bytes([0x7f; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
@@ -169,20 +172,18 @@ mod swar {
 
     /// The candidate bitmap of `block` (64 bytes).
     #[inline(always)]
-    pub(crate) fn window(block: &[u8]) -> u64 {
-        block
-            .chunks_exact(8)
-            .enumerate()
-            .fold(0, |bits, (k, word)| {
-                let x = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
-                let flags = below(x, b' ' + 1)
-                    | below(x ^ (ONES * u64::from(b',')), 1)
-                    | below(x ^ (ONES * u64::from(b'=')), 1)
-                    | below(x ^ (ONES * u64::from(b'\\')), 1);
-                // Gathers the flag of byte j (bit 8j + 7) into bit 56 + j, then shifts down.
-                let byte_bits = (flags >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56;
-                bits | (byte_bits << (8 * k))
-            })
+    pub(crate) fn window(block: &[u8; WINDOW]) -> u64 {
+        let (words, _) = block.as_chunks::<8>();
+        words.iter().enumerate().fold(0, |bits, (k, word)| {
+            let x = u64::from_le_bytes(*word);
+            let flags = below(x, b' ' + 1)
+                | below(x ^ (ONES * u64::from(b',')), 1)
+                | below(x ^ (ONES * u64::from(b'=')), 1)
+                | below(x ^ (ONES * u64::from(b'\\')), 1);
+            // Gathers the flag of byte j (bit 8j + 7) into bit 56 + j, then shifts down.
+            let byte_bits = (flags >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+            bits | (byte_bits << (8 * k))
+        })
     }
 }
 
@@ -247,7 +248,7 @@ mod tests {
         }
 
         #[test]
-        fn every_window_builder_marks_exactly_the_candidates(b in prop::collection::vec(any::<u8>(), 64)) {
+        fn every_window_builder_marks_exactly_the_candidates(b in any::<[u8; WINDOW]>()) {
             let expected = bytewise_window(&b);
             prop_assert_eq!(swar::window(&b), expected);
             prop_assert_eq!(blocks::window(&b), expected);
