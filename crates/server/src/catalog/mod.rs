@@ -4,9 +4,10 @@
 //! (temp file, fsync, rename, directory fsync) on every change, so a restart keeps every schema a
 //! client was told about. With a remote object store the persister also puts a copy beside the
 //! Parquet files ([`Catalog::to_json`]), and a server started on an empty data directory takes
-//! that copy ([`Catalog::install`]), so the bucket alone holds everything needed to read it. Readers take a cheap `Arc` snapshot; changes are serialised by one lock
-//! and applied optimistically: a write validates against a snapshot and commits its additions,
-//! and re-validates if another write changed the same columns in between.
+//! that copy ([`Catalog::install`]), so the bucket alone holds everything needed to read it.
+//! Readers take a cheap `Arc` snapshot; changes are serialised by one lock and applied
+//! optimistically: a write validates against a snapshot and commits its additions, and
+//! re-validates if another write changed the same columns in between.
 pub mod names;
 
 use std::collections::{BTreeMap, HashMap};
