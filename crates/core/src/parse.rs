@@ -30,11 +30,6 @@ pub struct Lines<'a> {
     pos: usize,
     /// 1-based number of the physical line at `pos`.
     line_no: u32,
-    /// The valid UTF-8 text from `seg_start` up to the next invalid byte (or the end of the input).
-    seg_start: usize,
-    seg: &'a str,
-    /// Length of the invalid byte sequence right after `seg` (0 when `seg` reaches the end).
-    bad_len: usize,
     max_string_len: usize,
     scanner: Scanner,
 }
@@ -78,14 +73,10 @@ struct RecordState {
 
 impl<'a> Lines<'a> {
     pub fn new(input: &'a [u8]) -> Self {
-        let (seg, bad_len) = utf8_segment(input, 0);
         Lines {
             input,
             pos: 0,
             line_no: 1,
-            seg_start: 0,
-            seg,
-            bad_len,
             max_string_len: MAX_STRING_LEN,
             scanner: Scanner::new(),
         }
@@ -106,7 +97,7 @@ impl<'a> Lines<'a> {
     /// `Some(Err(_))` for an invalid record, after which parsing goes on with the next line.
     pub fn next_into(&mut self, line: &mut Line<'a>) -> Option<Result<(), Diagnostic>> {
         let start = self.skip_to_record()?;
-        self.advance_segment(start);
+        self.scanner.start_record(start);
         line.tags.clear();
         line.fields.clear();
         line.timestamp = None;
@@ -115,7 +106,7 @@ impl<'a> Lines<'a> {
         let result = self.parse_record(first, line, &mut state).and_then(|end| {
             self.text(start, end)
                 .map(|raw| (raw, end))
-                .ok_or_else(|| self.utf8_failure())
+                .ok_or_else(|| self.utf8_failure(start, end))
         });
         match result {
             Ok((raw, end)) => {
@@ -153,40 +144,38 @@ impl<'a> Lines<'a> {
         }
     }
 
-    /// Moves the valid-UTF-8 segment forward so that it starts at or before `pos`.
-    fn advance_segment(&mut self, pos: usize) {
-        while self.bad_len > 0 && self.seg_start + self.seg.len() < pos {
-            let next = self.seg_start + self.seg.len() + self.bad_len;
-            let (seg, bad_len) = utf8_segment(self.input, next);
-            self.seg_start = next;
-            self.seg = seg;
-            self.bad_len = bad_len;
-        }
-    }
-
-    /// The input's text `s..e`, or `None` when it holds invalid UTF-8 (is not inside the current
-    /// valid segment).
+    /// The input's text `s..e`, or `None` when it is not valid UTF-8.
     ///
-    /// Only token and line bounds are passed here. Each start is a line start or follows an ASCII
-    /// separator (`,`, `=`, space, `"`); each end holds an ASCII byte (a scanner stop or `"`) or is
-    /// the end of the input. In valid UTF-8 a position next to an ASCII byte is a char boundary,
-    /// so the slice needs no boundary checks: they cost a fifth of the parse of a cpu line.
+    /// Only bounds of tokens and of the current record are passed here. Each start is a line
+    /// start or follows an ASCII separator (`,`, `=`, space, `"`); each end holds an ASCII byte (a
+    /// scanner stop or `"`) or is the end of the input. So each starts a character, and the slice
+    /// is valid UTF-8 exactly when its bytes are, with no boundary checks: those cost a fifth of
+    /// the parse of a cpu line. Nearly always the scanner has already checked the bytes.
     #[inline(always)]
     fn text(&self, s: usize, e: usize) -> Option<&'a str> {
-        let from = s.checked_sub(self.seg_start)?;
-        let bytes = self
-            .seg
-            .as_bytes()
-            .get(from..e.wrapping_sub(self.seg_start))?;
-        debug_assert!(
-            self.seg.is_char_boundary(from) && self.seg.is_char_boundary(from + bytes.len())
-        );
-        // SAFETY: `bytes` is a slice of `seg`, which is valid UTF-8, cut at char boundaries (above).
+        let bytes = self.input.get(s..e)?;
+        if !self.scanner.known_valid(e) {
+            return self.text_checked(s, e);
+        }
+        debug_assert!(core::str::from_utf8(bytes).is_ok());
+        // SAFETY: `s..e` lies in the current record, which is valid UTF-8 from its start to at
+        // least `e` (`known_valid`), and both ends start characters (above).
         Some(unsafe { core::str::from_utf8_unchecked(bytes) })
     }
 
-    fn utf8_failure(&self) -> Box<Failure> {
-        let at = self.seg_start + self.seg.len();
+    /// `text` for bytes past the scanner's checked run.
+    #[cold]
+    #[inline(never)]
+    fn text_checked(&self, s: usize, e: usize) -> Option<&'a str> {
+        core::str::from_utf8(&self.input[s..e]).ok()
+    }
+
+    /// The failure for `s..e`, which `text` found not to be valid UTF-8: at its first bad byte.
+    #[cold]
+    fn utf8_failure(&self, s: usize, e: usize) -> Box<Failure> {
+        let at = s + core::str::from_utf8(&self.input[s..e])
+            .err()
+            .map_or(0, |error| error.valid_up_to());
         Failure::new(ErrorKind::InvalidUtf8, at..at + 1, String::new())
     }
 
@@ -200,7 +189,7 @@ impl<'a> Lines<'a> {
     ) -> Result<Token<'a>, Box<Failure>> {
         match self.text(s, e) {
             Some(raw) => Ok(Token { raw, escaped, kind }),
-            None => Err(self.utf8_failure()),
+            None => Err(self.utf8_failure(s, e)),
         }
     }
 
@@ -238,11 +227,12 @@ impl<'a> Lines<'a> {
         }
         // Invalid UTF-8 anywhere in the rejected lines is reported first: it is the most basic
         // problem, and other errors on such a line are often its consequence.
-        let bad = self.seg_start + self.seg.len();
-        if self.bad_len > 0 && bad >= start && bad < next {
+        if let Err(error) = core::str::from_utf8(&b[start..next]) {
+            let bad = start + error.valid_up_to();
+            let bad_len = error.error_len().unwrap_or(next - bad);
             failure = *Failure::new(
                 ErrorKind::InvalidUtf8,
-                bad..bad + self.bad_len,
+                bad..bad + bad_len,
                 format!(
                     "invalid UTF-8: byte 0x{:02x} does not start a valid UTF-8 character; line \
                      protocol must be UTF-8",
@@ -261,7 +251,6 @@ impl<'a> Lines<'a> {
         );
         self.line_no += memchr::memchr_iter(b'\n', &b[start..next]).count() as u32;
         self.pos = next;
-        self.advance_segment(next);
         diagnostic
     }
 
@@ -642,12 +631,12 @@ impl<'a> Lines<'a> {
             failure.resume = Some(close);
             return Err(failure);
         }
+        self.scanner.validate_to(b, close + 1);
         let content = &b[q + 1..close];
         if let Some(n) = memchr::memchr(b'\n', content) {
             state.newlines += memchr::memchr_iter(b'\n', content).count() as u32;
             if state.multi_line.is_none() {
-                let key_start =
-                    key.raw.as_ptr() as usize - self.seg.as_ptr() as usize + self.seg_start;
+                let key_start = key.raw.as_ptr() as usize - b.as_ptr() as usize;
                 state.multi_line = Some(MultiLine {
                     quote: q,
                     newline: q + 1 + n,
@@ -825,20 +814,6 @@ fn number_failure(
         ),
     };
     Failure::new(kind, at..at + t.len(), message)
-}
-
-/// The valid UTF-8 text of `input` from `start` to the first invalid byte, and the length of the
-/// invalid sequence there (0 when the text reaches the end).
-fn utf8_segment(input: &[u8], start: usize) -> (&str, usize) {
-    let rest = &input[start.min(input.len())..];
-    match core::str::from_utf8(rest) {
-        Ok(text) => (text, 0),
-        Err(e) => {
-            let valid = &rest[..e.valid_up_to()];
-            let bad_len = e.error_len().unwrap_or(rest.len() - valid.len());
-            (core::str::from_utf8(valid).unwrap_or_default(), bad_len)
-        }
-    }
 }
 
 /// Skips spaces and tabs (leading whitespace of a line, which InfluxDB ignores).

@@ -10,6 +10,12 @@
 //!
 //! Windows are built from 16-byte SSE2 compares on x86_64 (part of its baseline) and from 8-byte
 //! words elsewhere (WASM, ARM); a window that would reach past the input is built byte by byte.
+//!
+//! The scanner also checks UTF-8 as it goes. The parser's tokens must be valid UTF-8; that used to
+//! be a separate check of the whole input before parsing, a tenth of the parse time, most of it
+//! spent reading the input from memory a second time. Now building a window notes whether all its
+//! bytes are ASCII (one more compare per block), only a window with other bytes goes through a
+//! UTF-8 check, and a token that ends inside the run checked so far needs no check of its own.
 use core::cell::Cell;
 
 /// Ends a measurement: `,`, space, `\`, tab, `\r`, `\n`.
@@ -44,13 +50,17 @@ fn is_candidate(c: u8) -> bool {
     c <= b' ' || c == b',' || c == b'=' || c == b'\\'
 }
 
-/// Finds token ends in one input. Interior mutability lets the parser's `&self` methods share it;
-/// any position may be asked for (a position outside the window rebuilds it there).
+/// Finds token ends in one input, and checks UTF-8 on the way. Interior mutability lets the
+/// parser's `&self` methods share it; any position may be asked for (a position outside the
+/// window rebuilds it there).
 pub(crate) struct Scanner {
     /// Input position of the window's first byte.
     base: Cell<usize>,
     /// Bit `k` set when the byte at `base + k` is a candidate (bits past the input are clear).
     bits: Cell<u64>,
+    /// The input from the current record's start up to here is valid UTF-8, and a character
+    /// starts here (or the input ends). It stops at the first invalid byte of a record.
+    valid_end: Cell<usize>,
 }
 
 impl Scanner {
@@ -59,7 +69,42 @@ impl Scanner {
             // No window yet: no input position lies in the 64 bytes from here.
             base: Cell::new(usize::MAX - WINDOW),
             bits: Cell::new(0),
+            valid_end: Cell::new(0),
         }
+    }
+
+    /// Starts a record at `r`, a line start. The checked run goes on from the record before
+    /// unless it stopped short of `r` (at an invalid byte, or before lines the parser skipped).
+    #[inline(always)]
+    pub(crate) fn start_record(&self, r: usize) {
+        if self.valid_end.get() < r {
+            self.valid_end.set(r);
+        }
+    }
+
+    /// Whether the current record's bytes up to `e` (a character start) are known to be valid
+    /// UTF-8: one compare per token, which is why the run is kept from the record's start.
+    #[inline(always)]
+    pub(crate) fn known_valid(&self, e: usize) -> bool {
+        e <= self.valid_end.get()
+    }
+
+    /// Checks the bytes up to `to` (a character start), so the checked run reaches it. The
+    /// parser skips string values without building windows; this covers them.
+    pub(crate) fn validate_to(&self, b: &[u8], to: usize) {
+        let from = self.valid_end.get();
+        if to > from {
+            self.validate(b, from, to);
+        }
+    }
+
+    /// Checks `from..to` (`from` is `valid_end`) and moves `valid_end` past its valid part.
+    fn validate(&self, b: &[u8], from: usize, to: usize) {
+        let valid = match core::str::from_utf8(&b[from..to]) {
+            Ok(_) => to - from,
+            Err(error) => error.valid_up_to(),
+        };
+        self.valid_end.set(from + valid);
     }
 
     /// The first position at or after `i` holding a byte of class `mask` (or `b.len()`).
@@ -91,15 +136,37 @@ impl Scanner {
             if i >= b.len() {
                 return b.len();
             }
+            let (bits, ascii) = window(b, i);
             self.base.set(i);
-            self.bits.set(window(b, i));
+            self.bits.set(bits);
+            let end = (i + WINDOW).min(b.len());
+            if ascii && i <= self.valid_end.get() {
+                self.valid_end.set(end.max(self.valid_end.get()));
+            } else {
+                self.validate_window(b, i, end, ascii);
+            }
+        }
+    }
+
+    /// Extends the checked run over the window `i..end`, which holds non-ASCII bytes or starts
+    /// past the run (after the few bytes the parser stepped over, like a string value's closing
+    /// quote and the comma after it), and up to three bytes past the window, so that a character
+    /// it cuts is checked whole.
+    #[cold]
+    #[inline(never)]
+    fn validate_window(&self, b: &[u8], i: usize, end: usize, ascii: bool) {
+        let from = self.valid_end.get();
+        if ascii && b[from..i].is_ascii() {
+            self.valid_end.set(end);
+        } else {
+            self.validate_to(b, (end + 3).min(b.len()));
         }
     }
 }
 
-/// The candidate bitmap of the 64 bytes from `i` (`i < b.len()`).
+/// The candidate bitmap of the 64 bytes from `i` (`i < b.len()`), and whether they are all ASCII.
 #[inline(always)]
-fn window(b: &[u8], i: usize) -> u64 {
+fn window(b: &[u8], i: usize) -> (u64, bool) {
     let rest = &b[i..];
     match rest.first_chunk::<WINDOW>() {
         Some(block) => blocks::window(block),
@@ -107,13 +174,15 @@ fn window(b: &[u8], i: usize) -> u64 {
     }
 }
 
-/// The candidate bitmap of fewer than 64 bytes, one at a time: the input's last window only.
+/// The window of fewer than 64 bytes, one at a time: the input's last window only.
 #[cold]
-fn bytewise_window(rest: &[u8]) -> u64 {
-    rest.iter()
-        .take(WINDOW)
+fn bytewise_window(rest: &[u8]) -> (u64, bool) {
+    let rest = &rest[..rest.len().min(WINDOW)];
+    let bits = rest
+        .iter()
         .enumerate()
-        .fold(0, |bits, (k, &c)| bits | (u64::from(is_candidate(c)) << k))
+        .fold(0, |bits, (k, &c)| bits | (u64::from(is_candidate(c)) << k));
+    (bits, rest.is_ascii())
 }
 
 /// SSE2: four 16-byte compares per window.
@@ -125,25 +194,30 @@ mod blocks {
         _mm_set1_epi8,
     };
 
-    /// The candidate bitmap of `block` (64 bytes).
+    /// The candidate bitmap of `block` (64 bytes), and whether it is all ASCII.
     #[inline(always)]
-    pub(super) fn window(block: &[u8; WINDOW]) -> u64 {
+    pub(super) fn window(block: &[u8; WINDOW]) -> (u64, bool) {
         let mut bits = 0u64;
+        let mut high = 0u32;
         for k in 0..WINDOW / 16 {
             // SAFETY: `16 * k + 16 <= WINDOW`, so the 16 bytes read lie inside `block`; `loadu` has no
             // alignment requirement, and SSE2 is enabled at compile time (the cfg above).
-            let mask = unsafe {
+            let (mask, v_high) = unsafe {
                 let v = _mm_loadu_si128(block.as_ptr().add(16 * k).cast::<__m128i>());
                 let low = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(b' ' as i8)), v);
                 let comma = _mm_cmpeq_epi8(v, _mm_set1_epi8(b',' as i8));
                 let equals = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'=' as i8));
                 let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
                 let any = _mm_or_si128(_mm_or_si128(low, comma), _mm_or_si128(equals, backslash));
-                _mm_movemask_epi8(any) as u32 as u16
+                (
+                    _mm_movemask_epi8(any) as u32 as u16,
+                    _mm_movemask_epi8(v) as u32,
+                )
             };
             bits |= u64::from(mask) << (16 * k);
+            high |= v_high;
         }
-        bits
+        (bits, high == 0)
     }
 }
 
@@ -170,12 +244,14 @@ mod swar {
         !(((x & LOW7) + ONES * u64::from(0x80 - n)) | x) & HIGHS
     }
 
-    /// The candidate bitmap of `block` (64 bytes).
+    /// The candidate bitmap of `block` (64 bytes), and whether it is all ASCII.
     #[inline(always)]
-    pub(crate) fn window(block: &[u8; WINDOW]) -> u64 {
+    pub(crate) fn window(block: &[u8; WINDOW]) -> (u64, bool) {
         let (words, _) = block.as_chunks::<8>();
-        words.iter().enumerate().fold(0, |bits, (k, word)| {
+        let mut high = 0;
+        let bits = words.iter().enumerate().fold(0, |bits, (k, word)| {
             let x = u64::from_le_bytes(*word);
+            high |= x;
             let flags = below(x, b' ' + 1)
                 | below(x ^ (ONES * u64::from(b',')), 1)
                 | below(x ^ (ONES * u64::from(b'=')), 1)
@@ -183,7 +259,8 @@ mod swar {
             // Gathers the flag of byte j (bit 8j + 7) into bit 56 + j, then shifts down.
             let byte_bits = (flags >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56;
             bits | (byte_bits << (8 * k))
-        })
+        });
+        (bits, high & HIGHS == 0)
     }
 }
 
@@ -220,29 +297,71 @@ mod tests {
     }
 
     fn bytes() -> impl Strategy<Value = Vec<u8>> {
-        // Mostly name bytes with stop bytes and high bytes mixed in, so that every window
-        // position and every byte class is hit.
-        let byte = prop_oneof![
-            8 => b'a'..=b'z',
-            1 => prop::sample::select(&b",= \\\t\r\n\"\x01\x7f\x80\xff\x21\x20\x1f"[..]),
-            1 => any::<u8>(),
+        // Mostly name bytes with stop bytes, valid multi-byte characters and stray high bytes
+        // mixed in, so that every window position, every byte class and invalid UTF-8 are hit.
+        let piece = prop_oneof![
+            16 => (b'a'..=b'z').prop_map(|c| vec![c]),
+            2 => prop::sample::select(&b",= \\\t\r\n\"\x01\x7f\x21\x20\x1f"[..]).prop_map(|c| vec![c]),
+            2 => prop::sample::select(&["é", "°C", "🌡", "日本"][..]).prop_map(|s| s.as_bytes().to_vec()),
+            1 => any::<u8>().prop_map(|c| vec![c]),
         ];
-        prop::collection::vec(byte, 0..300)
+        prop::collection::vec(piece, 0..200).prop_map(|pieces| pieces.concat())
+    }
+
+    /// The next line start at or after `p` (or the end).
+    fn line_start(b: &[u8], p: usize) -> usize {
+        if p == 0 {
+            return 0;
+        }
+        (p..b.len()).find(|&k| b[k - 1] == b'\n').unwrap_or(b.len())
     }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]
         /// One scanner asked for a series of positions (forwards, backwards, repeated), as the
-        /// parser and its error paths ask.
+        /// parser and its error paths ask, with records started at later and later line starts.
+        /// Whatever it calls checked, from the record's start, is valid UTF-8.
         #[test]
         fn scan_finds_the_first_byte_of_the_class(
             b in bytes(),
-            starts in prop::collection::vec(0usize..310, 1..12),
+            steps in prop::collection::vec((0usize..450, any::<bool>()), 1..12),
         ) {
             let scanner = Scanner::new();
-            for start in starts {
+            let mut record = 0;
+            scanner.start_record(record);
+            for (start, new_record) in steps {
+                if new_record && start > record {
+                    record = line_start(&b, start);
+                    scanner.start_record(record);
+                }
                 for mask in [MEAS, KEY, TAGV, VALUE] {
-                    prop_assert_eq!(scanner.scan(&b, start, mask), scan_bytewise(&b, start, mask));
+                    let j = scanner.scan(&b, start, mask);
+                    prop_assert_eq!(j, scan_bytewise(&b, start, mask));
+                    if j >= record && scanner.known_valid(j) {
+                        prop_assert!(core::str::from_utf8(&b[record..j]).is_ok(), "{}..{}", record, j);
+                    }
+                }
+            }
+        }
+
+        /// Scanning valid UTF-8 token by token keeps every token end inside the checked run, so
+        /// the parser never needs a check of its own there.
+        #[test]
+        fn scanning_valid_text_checks_as_it_goes(text in "([a-z]{0,9}[,= \n]|é|🌡|=\"[a-z é]{0,90}\")*") {
+            let b = text.as_bytes();
+            let scanner = Scanner::new();
+            scanner.start_record(0);
+            let mut i = 0;
+            while i < b.len() {
+                let j = scanner.scan(b, i, KEY);
+                prop_assert!(scanner.known_valid(j), "token end {} of {:?}", j, text);
+                i = j + 1;
+                if b.get(j) == Some(&b'=') && b.get(i) == Some(&b'"') {
+                    // As the parser does with a string value: skip to the closing quote.
+                    let close = i + 1 + b[i + 1..].iter().position(|&c| c == b'"').unwrap();
+                    scanner.validate_to(b, close + 1);
+                    prop_assert!(scanner.known_valid(close));
+                    i = close + 1;
                 }
             }
         }
@@ -270,7 +389,7 @@ mod tests {
             for k in 0..64 {
                 let mut block = [b'a'; 64];
                 block[k] = c;
-                let expected = u64::from(is_candidate(c)) << k;
+                let expected = (u64::from(is_candidate(c)) << k, c.is_ascii());
                 assert_eq!(swar::window(&block), expected, "byte 0x{c:02x} at {k}");
             }
         }
