@@ -13,6 +13,8 @@ use crate::scan::{is_eol, skip_spaces, Scanner, KEY, MEAS, TAGV, VALUE};
 use crate::types::TokenKind;
 use crate::{Diagnostic, ErrorKind, FieldValue, Line, Token};
 
+mod plain;
+
 /// Longest measurement, tag key, tag value, field key or string field value accepted, in bytes:
 /// InfluxDB 3's limit since its `large-strings` feature became the default (1 MiB).
 pub const MAX_STRING_LEN: usize = 1 << 20;
@@ -96,6 +98,17 @@ impl<'a> Lines<'a> {
     /// Parses the next record into `line`, reusing its vectors. `None` at the end of the input;
     /// `Some(Err(_))` for an invalid record, after which parsing goes on with the next line.
     pub fn next_into(&mut self, line: &mut Line<'a>) -> Option<Result<(), Diagnostic>> {
+        self.next_with(line, Self::parse_any)
+    }
+
+    /// `next_into` with the record parser `parse` (the tests compare the fast path with the
+    /// general one through it).
+    #[inline(always)]
+    fn next_with(
+        &mut self,
+        line: &mut Line<'a>,
+        parse: impl Fn(&Self, usize, &mut Line<'a>, &mut RecordState) -> Result<usize, Box<Failure>>,
+    ) -> Option<Result<(), Diagnostic>> {
         let start = self.skip_to_record()?;
         self.scanner.start_record(start);
         line.tags.clear();
@@ -103,7 +116,7 @@ impl<'a> Lines<'a> {
         line.timestamp = None;
         let mut state = RecordState::default();
         let first = skip_blanks(self.input, start);
-        let result = self.parse_record(first, line, &mut state).and_then(|end| {
+        let result = parse(self, first, line, &mut state).and_then(|end| {
             self.text(start, end)
                 .map(|raw| (raw, end))
                 .ok_or_else(|| self.utf8_failure(start, end))
@@ -122,6 +135,30 @@ impl<'a> Lines<'a> {
                 Some(Ok(()))
             }
             Err(failure) => Some(Err(self.fail(start, *failure, state.multi_line))),
+        }
+    }
+
+    /// Parses the record whose first byte is at `first`: the plain path, which hands over to the
+    /// general one at the first thing that is not plain.
+    #[inline(always)]
+    fn parse_any(
+        &self,
+        first: usize,
+        line: &mut Line<'a>,
+        state: &mut RecordState,
+    ) -> Result<usize, Box<Failure>> {
+        match self.parse_plain(first, line, state) {
+            Ok(end) if end - first <= self.max_string_len => Ok(end),
+            // The plain path checks no name against the limit: a record longer than the limit,
+            // or one that fails, is parsed again from its start by the general path alone, so
+            // that a name too long is reported where the general path finds it.
+            _ => {
+                line.tags.clear();
+                line.fields.clear();
+                line.timestamp = None;
+                *state = RecordState::default();
+                self.parse_record(first, line, state)
+            }
         }
     }
 
@@ -364,7 +401,18 @@ impl<'a> Lines<'a> {
             ));
         }
         line.measurement = self.token(i, m_end, m_escaped, TokenKind::Measurement)?;
-        let mut k = m_end;
+        self.parse_after_measurement(m_end, line, state)
+    }
+
+    /// The rest of a record from `k`, just after the measurement or a tag value (`,` or a space
+    /// when the record is valid): tags, field set, timestamp; returns where its line ends.
+    fn parse_after_measurement(
+        &self,
+        mut k: usize,
+        line: &mut Line<'a>,
+        state: &mut RecordState,
+    ) -> Result<usize, Box<Failure>> {
+        let b = self.input;
         if b.get(k) == Some(&b',') {
             k = self.parse_tags(k, line)?;
         }
@@ -390,8 +438,20 @@ impl<'a> Lines<'a> {
                 String::from("expected a field set (key=value) after the space, found end of line"),
             ));
         }
-        let after_fields = self.parse_fields(fields_start, line, state)?;
-        if is_eol(b, after_fields) {
+        self.parse_fields_from(fields_start, fields_start, line, state)
+    }
+
+    /// The rest of a record from the field key at `f` of the field set that starts at `first`:
+    /// fields, timestamp; returns where its line ends.
+    fn parse_fields_from(
+        &self,
+        first: usize,
+        f: usize,
+        line: &mut Line<'a>,
+        state: &mut RecordState,
+    ) -> Result<usize, Box<Failure>> {
+        let after_fields = self.parse_fields(first, f, line, state)?;
+        if is_eol(self.input, after_fields) {
             return Ok(after_fields);
         }
         self.parse_timestamp(after_fields, line)
@@ -444,15 +504,16 @@ impl<'a> Lines<'a> {
         }
     }
 
-    /// Parses the field set starting at `f`; returns the position after it (a space or the line end).
+    /// Parses the field set that starts at `first` from its field key at `f`; returns the position
+    /// after it (a space or the line end).
     fn parse_fields(
         &self,
+        first: usize,
         mut f: usize,
         line: &mut Line<'a>,
         state: &mut RecordState,
     ) -> Result<usize, Box<Failure>> {
         let b = self.input;
-        let first = f;
         loop {
             let ks = f;
             let (ke, k_escaped) = self.scan_name(ks, KEY)?;
@@ -544,10 +605,10 @@ impl<'a> Lines<'a> {
             Some(b'"') => self.parse_string(key, vs, state),
             Some(b't' | b'T' | b'f' | b'F') => {
                 let e = self.scan_value(vs);
-                let v = match &b[vs..e] {
-                    b"t" | b"T" | b"true" | b"True" | b"TRUE" => true,
-                    b"f" | b"F" | b"false" | b"False" | b"FALSE" => false,
-                    word => {
+                let word = &b[vs..e];
+                let v = match boolean(word) {
+                    Some(v) => v,
+                    None => {
                         return Err(Failure::new(
                             ErrorKind::InvalidBoolean,
                             vs..e,
@@ -741,6 +802,16 @@ fn number<'a>(key: Token<'a>, t: &[u8], at: usize) -> Result<FieldValue<'a>, Box
         _ => (parse_f64(t).map(FieldValue::Float), NumberForm::Float),
     };
     value.map_err(|e| number_failure(key, t, at, form, e))
+}
+
+/// A boolean in any of its spellings.
+#[inline(always)]
+fn boolean(word: &[u8]) -> Option<bool> {
+    match word {
+        b"t" | b"T" | b"true" | b"True" | b"TRUE" => Some(true),
+        b"f" | b"F" | b"false" | b"False" | b"FALSE" => Some(false),
+        _ => None,
+    }
 }
 
 /// `D{1,4}i`, the commonest literal of metrics (percentages, counts, codes), decoded in place:
