@@ -98,7 +98,9 @@ impl<'a> Lines<'a> {
     /// Parses the next record into `line`, reusing its vectors. `None` at the end of the input;
     /// `Some(Err(_))` for an invalid record, after which parsing goes on with the next line.
     pub fn next_into(&mut self, line: &mut Line<'a>) -> Option<Result<(), Diagnostic>> {
-        self.next_with(line, Self::parse_any)
+        self.next_with(line, |record, first, line, state| {
+            record.parse_any(first, line, state)
+        })
     }
 
     /// `next_into` with the record parser `parse` (the tests compare the fast path with the
@@ -107,7 +109,12 @@ impl<'a> Lines<'a> {
     fn next_with(
         &mut self,
         line: &mut Line<'a>,
-        parse: impl Fn(&Self, usize, &mut Line<'a>, &mut RecordState) -> Result<usize, Box<Failure>>,
+        parse: impl Fn(
+            &Record<'_, 'a>,
+            usize,
+            &mut Line<'a>,
+            &mut RecordState,
+        ) -> Result<usize, Box<Failure>>,
     ) -> Option<Result<(), Diagnostic>> {
         let start = self.skip_to_record()?;
         self.scanner.start_record(start);
@@ -116,10 +123,16 @@ impl<'a> Lines<'a> {
         line.timestamp = None;
         let mut state = RecordState::default();
         let first = skip_blanks(self.input, start);
-        let result = parse(self, first, line, &mut state).and_then(|end| {
-            self.text(start, end)
+        let record = Record {
+            input: self.input,
+            max_string_len: self.max_string_len,
+            scanner: &self.scanner,
+        };
+        let result = parse(&record, first, line, &mut state).and_then(|end| {
+            record
+                .text(start, end)
                 .map(|raw| (raw, end))
-                .ok_or_else(|| self.utf8_failure(start, end))
+                .ok_or_else(|| record.utf8_failure(start, end))
         });
         match result {
             Ok((raw, end)) => {
@@ -135,30 +148,6 @@ impl<'a> Lines<'a> {
                 Some(Ok(()))
             }
             Err(failure) => Some(Err(self.fail(start, *failure, state.multi_line))),
-        }
-    }
-
-    /// Parses the record whose first byte is at `first`: the plain path, which hands over to the
-    /// general one at the first thing that is not plain.
-    #[inline(always)]
-    fn parse_any(
-        &self,
-        first: usize,
-        line: &mut Line<'a>,
-        state: &mut RecordState,
-    ) -> Result<usize, Box<Failure>> {
-        match self.parse_plain(first, line, state) {
-            Ok(end) if end - first <= self.max_string_len => Ok(end),
-            // The plain path checks no name against the limit: a record longer than the limit,
-            // or one that fails, is parsed again from its start by the general path alone, so
-            // that a name too long is reported where the general path finds it.
-            _ => {
-                line.tags.clear();
-                line.fields.clear();
-                line.timestamp = None;
-                *state = RecordState::default();
-                self.parse_record(first, line, state)
-            }
         }
     }
 
@@ -178,55 +167,6 @@ impl<'a> Lines<'a> {
                 }
                 Some(_) => return Some(self.pos),
             }
-        }
-    }
-
-    /// The input's text `s..e`, or `None` when it is not valid UTF-8.
-    ///
-    /// Only bounds of tokens and of the current record are passed here. Each start is a line
-    /// start or follows an ASCII separator (`,`, `=`, space, `"`); each end holds an ASCII byte (a
-    /// scanner stop or `"`) or is the end of the input. So each starts a character, and the slice
-    /// is valid UTF-8 exactly when its bytes are, with no boundary checks: those cost a fifth of
-    /// the parse of a cpu line. Nearly always the scanner has already checked the bytes.
-    #[inline(always)]
-    fn text(&self, s: usize, e: usize) -> Option<&'a str> {
-        let bytes = self.input.get(s..e)?;
-        if !self.scanner.known_valid(e) {
-            return self.text_checked(s, e);
-        }
-        debug_assert!(core::str::from_utf8(bytes).is_ok());
-        // SAFETY: `s..e` lies in the current record, which is valid UTF-8 from its start to at
-        // least `e` (`known_valid`), and both ends start characters (above).
-        Some(unsafe { core::str::from_utf8_unchecked(bytes) })
-    }
-
-    /// `text` for bytes past the scanner's checked run.
-    #[cold]
-    #[inline(never)]
-    fn text_checked(&self, s: usize, e: usize) -> Option<&'a str> {
-        core::str::from_utf8(&self.input[s..e]).ok()
-    }
-
-    /// The failure for `s..e`, which `text` found not to be valid UTF-8: at its first bad byte.
-    #[cold]
-    fn utf8_failure(&self, s: usize, e: usize) -> Box<Failure> {
-        let at = s + core::str::from_utf8(&self.input[s..e])
-            .err()
-            .map_or(0, |error| error.valid_up_to());
-        Failure::new(ErrorKind::InvalidUtf8, at..at + 1, String::new())
-    }
-
-    #[inline(always)]
-    fn token(
-        &self,
-        s: usize,
-        e: usize,
-        escaped: bool,
-        kind: TokenKind,
-    ) -> Result<Token<'a>, Box<Failure>> {
-        match self.text(s, e) {
-            Some(raw) => Ok(Token { raw, escaped, kind }),
-            None => Err(self.utf8_failure(s, e)),
         }
     }
 
@@ -289,6 +229,90 @@ impl<'a> Lines<'a> {
         self.line_no += memchr::memchr_iter(b'\n', &b[start..next]).count() as u32;
         self.pos = next;
         diagnostic
+    }
+}
+
+/// What the parse of one record reads: a shared borrow that does not change while it runs, so
+/// the compiler keeps its fields in registers. (`Lines` holds the scanner, whose interior
+/// mutability would make it reload them after every store.)
+struct Record<'s, 'a> {
+    input: &'a [u8],
+    max_string_len: usize,
+    scanner: &'s Scanner,
+}
+
+impl<'a> Record<'_, 'a> {
+    /// Parses the record whose first byte is at `first`: the plain path, which hands over to the
+    /// general one at the first thing that is not plain.
+    #[inline(always)]
+    fn parse_any(
+        &self,
+        first: usize,
+        line: &mut Line<'a>,
+        state: &mut RecordState,
+    ) -> Result<usize, Box<Failure>> {
+        match self.parse_plain(first, line, state) {
+            Ok(end) if end - first <= self.max_string_len => Ok(end),
+            // The plain path checks no name against the limit: a record longer than the limit,
+            // or one that fails, is parsed again from its start by the general path alone, so
+            // that a name too long is reported where the general path finds it.
+            _ => {
+                line.tags.clear();
+                line.fields.clear();
+                line.timestamp = None;
+                *state = RecordState::default();
+                self.parse_record(first, line, state)
+            }
+        }
+    }
+
+    /// The input's text `s..e`, or `None` when it is not valid UTF-8.
+    ///
+    /// Only bounds of tokens and of the current record are passed here. Each start is a line
+    /// start or follows an ASCII separator (`,`, `=`, space, `"`); each end holds an ASCII byte (a
+    /// scanner stop or `"`) or is the end of the input. So each starts a character, and the slice
+    /// is valid UTF-8 exactly when its bytes are, with no boundary checks: those cost a fifth of
+    /// the parse of a cpu line. Nearly always the scanner has already checked the bytes.
+    #[inline(always)]
+    fn text(&self, s: usize, e: usize) -> Option<&'a str> {
+        let bytes = self.input.get(s..e)?;
+        if !self.scanner.known_valid(e) {
+            return self.text_checked(s, e);
+        }
+        debug_assert!(core::str::from_utf8(bytes).is_ok());
+        // SAFETY: `s..e` lies in the current record, which is valid UTF-8 from its start to at
+        // least `e` (`known_valid`), and both ends start characters (above).
+        Some(unsafe { core::str::from_utf8_unchecked(bytes) })
+    }
+
+    /// `text` for bytes past the scanner's checked run.
+    #[cold]
+    #[inline(never)]
+    fn text_checked(&self, s: usize, e: usize) -> Option<&'a str> {
+        core::str::from_utf8(&self.input[s..e]).ok()
+    }
+
+    /// The failure for `s..e`, which `text` found not to be valid UTF-8: at its first bad byte.
+    #[cold]
+    fn utf8_failure(&self, s: usize, e: usize) -> Box<Failure> {
+        let at = s + core::str::from_utf8(&self.input[s..e])
+            .err()
+            .map_or(0, |error| error.valid_up_to());
+        Failure::new(ErrorKind::InvalidUtf8, at..at + 1, String::new())
+    }
+
+    #[inline(always)]
+    fn token(
+        &self,
+        s: usize,
+        e: usize,
+        escaped: bool,
+        kind: TokenKind,
+    ) -> Result<Token<'a>, Box<Failure>> {
+        match self.text(s, e) {
+            Some(raw) => Ok(Token { raw, escaped, kind }),
+            None => Err(self.utf8_failure(s, e)),
+        }
     }
 
     /// Scans a name (measurement, tag key or value, field key) from `i` up to a byte of class

@@ -9,11 +9,11 @@
 //! length, which bounds them all.
 use alloc::boxed::Box;
 
-use super::{boolean, number, parse_i64, Failure, Lines, RecordState};
+use super::{boolean, number, parse_i64, Failure, Record, RecordState};
 use crate::types::TokenKind;
 use crate::{FieldValue, Line, Token};
 
-impl<'a> Lines<'a> {
+impl<'a> Record<'_, 'a> {
     /// Parses the record whose first byte is at `i` into `line`; returns where its line ends.
     #[inline(always)]
     pub(super) fn parse_plain(
@@ -138,6 +138,7 @@ impl<'a> Lines<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::Lines;
     use crate::Diagnostic;
     use alloc::string::String;
     use alloc::vec::Vec;
@@ -150,7 +151,9 @@ mod tests {
         loop {
             let mut line = Line::new();
             let result = if general {
-                lines.next_with(&mut line, Lines::parse_record)
+                lines.next_with(&mut line, |record, first, line, state| {
+                    record.parse_record(first, line, state)
+                })
             } else {
                 lines.next_into(&mut line)
             };
