@@ -136,14 +136,41 @@ impl Scanner {
             if i >= b.len() {
                 return b.len();
             }
-            let (bits, ascii) = window(b, i);
-            self.base.set(i);
-            self.bits.set(bits);
-            let end = (i + WINDOW).min(b.len());
-            if ascii && i <= self.valid_end.get() {
-                self.valid_end.set(end.max(self.valid_end.get()));
-            } else {
-                self.validate_window(b, i, end, ascii);
+            self.load(b, i);
+        }
+    }
+
+    /// Builds the window at `i` (`i < b.len()`), extends the checked run over it, and returns
+    /// its bitmap.
+    #[inline(always)]
+    fn load(&self, b: &[u8], i: usize) -> u64 {
+        let (bits, ascii) = window(b, i);
+        self.base.set(i);
+        self.bits.set(bits);
+        let end = (i + WINDOW).min(b.len());
+        if ascii && i <= self.valid_end.get() {
+            self.valid_end.set(end.max(self.valid_end.get()));
+        } else {
+            self.validate_window(b, i, end, ascii);
+        }
+        bits
+    }
+
+    /// A cursor whose first candidate is the first at or after `i`.
+    #[inline(always)]
+    pub(crate) fn cursor(&self, i: usize) -> Cursor {
+        let base = self.base.get();
+        let offset = i.wrapping_sub(base);
+        if offset < WINDOW {
+            Cursor {
+                base,
+                rest: self.bits.get() & (u64::MAX << offset),
+            }
+        } else {
+            // An empty window that ends at `i`: the first `next` builds the window there.
+            Cursor {
+                base: i.wrapping_sub(WINDOW),
+                rest: 0,
             }
         }
     }
@@ -160,6 +187,36 @@ impl Scanner {
             self.valid_end.set(end);
         } else {
             self.validate_to(b, (end + 3).min(b.len()));
+        }
+    }
+}
+
+/// Candidates in order, for a parse that takes every candidate after its start in turn (the
+/// plain-record path): each costs a trailing-zero count and clearing that bit, with the window
+/// held in locals rather than reloaded from the scanner. Windows it builds are the scanner's own,
+/// so the scanner answers as before for any position after it.
+pub(crate) struct Cursor {
+    base: usize,
+    /// The window's candidates not taken yet.
+    rest: u64,
+}
+
+impl Cursor {
+    /// The next candidate (or `b.len()` at the end).
+    #[inline(always)]
+    pub(crate) fn next(&mut self, scanner: &Scanner, b: &[u8]) -> usize {
+        loop {
+            if self.rest != 0 {
+                let at = self.base + self.rest.trailing_zeros() as usize;
+                self.rest &= self.rest - 1;
+                return at;
+            }
+            let next = self.base.wrapping_add(WINDOW);
+            if next >= b.len() {
+                return b.len();
+            }
+            self.base = next;
+            self.rest = scanner.load(b, next);
         }
     }
 }
@@ -364,6 +421,33 @@ mod tests {
                     i = close + 1;
                 }
             }
+        }
+
+        /// A cursor yields every candidate from its start in order, as successive scans would,
+        /// and leaves the scanner answering any later position rightly.
+        #[test]
+        fn a_cursor_takes_the_candidates_in_order(
+            b in bytes(),
+            first in 0usize..40,
+            start in 0usize..250,
+            later in 0usize..320,
+        ) {
+            let scanner = Scanner::new();
+            scanner.start_record(0);
+            // A window somewhere before, as the previous record leaves it.
+            scanner.next_candidate(&b, first);
+            let mut cursor = scanner.cursor(start);
+            let mut expected = start;
+            loop {
+                let expected_at = (expected..b.len()).find(|&j| is_candidate(b[j])).unwrap_or(b.len());
+                let at = cursor.next(&scanner, &b);
+                prop_assert_eq!(at, expected_at);
+                if at >= b.len() {
+                    break;
+                }
+                expected = at + 1;
+            }
+            prop_assert_eq!(scanner.scan(&b, later, KEY), scan_bytewise(&b, later, KEY));
         }
 
         #[test]

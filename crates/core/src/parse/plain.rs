@@ -10,6 +10,7 @@
 use alloc::boxed::Box;
 
 use super::{boolean, number, parse_i64, Failure, Record, RecordState};
+use crate::scan::Cursor;
 use crate::types::TokenKind;
 use crate::{FieldValue, Line, Token};
 
@@ -23,7 +24,8 @@ impl<'a> Record<'_, 'a> {
         state: &mut RecordState,
     ) -> Result<usize, Box<Failure>> {
         let b = self.input;
-        let m_end = self.scanner.next_candidate(b, i);
+        let mut cursor = self.scanner.cursor(i);
+        let m_end = cursor.next(self.scanner, b);
         let (Some(&sep), true) = (b.get(m_end), m_end > i) else {
             return self.parse_record(i, line, state);
         };
@@ -37,7 +39,7 @@ impl<'a> Record<'_, 'a> {
         let mut k = m_end;
         let mut sep = sep;
         while sep == b',' {
-            match self.plain_tag(k + 1) {
+            match self.plain_tag(&mut cursor, k + 1) {
                 Some((key, value, ve, next)) => {
                     line.tags.push((key, value));
                     k = ve;
@@ -49,7 +51,7 @@ impl<'a> Record<'_, 'a> {
         let first = k + 1;
         let mut f = first;
         loop {
-            let Some((key, value, ve, next)) = self.plain_field(f) else {
+            let Some((key, value, ve, next)) = self.plain_field(&mut cursor, f) else {
                 return if f == first {
                     self.parse_after_measurement(k, line, state)
                 } else {
@@ -59,7 +61,7 @@ impl<'a> Record<'_, 'a> {
             line.fields.push((key, value));
             match next {
                 b',' => f = ve + 1,
-                b' ' => return self.parse_plain_timestamp(ve, line),
+                b' ' => return self.parse_plain_timestamp(&mut cursor, ve, line),
                 _ => return Ok(ve),
             }
         }
@@ -67,14 +69,18 @@ impl<'a> Record<'_, 'a> {
 
     /// The tag `key=value` at `ks`, its end and the `,` or space after it.
     #[inline(always)]
-    fn plain_tag(&self, ks: usize) -> Option<(Token<'a>, Token<'a>, usize, u8)> {
+    fn plain_tag(
+        &self,
+        cursor: &mut Cursor,
+        ks: usize,
+    ) -> Option<(Token<'a>, Token<'a>, usize, u8)> {
         let b = self.input;
-        let ke = self.scanner.next_candidate(b, ks);
+        let ke = cursor.next(self.scanner, b);
         if ke == ks || b.get(ke) != Some(&b'=') {
             return None;
         }
         let vs = ke + 1;
-        let ve = self.scanner.next_candidate(b, vs);
+        let ve = cursor.next(self.scanner, b);
         let sep = *b.get(ve)?;
         if ve == vs || (sep != b',' && sep != b' ') {
             return None;
@@ -87,15 +93,19 @@ impl<'a> Record<'_, 'a> {
     /// The field `key=value` at `f` with a number or boolean value, its end and the byte after
     /// it: `,`, a space, or `\n` (also for the end of the input).
     #[inline(always)]
-    fn plain_field(&self, f: usize) -> Option<(Token<'a>, FieldValue<'a>, usize, u8)> {
+    fn plain_field(
+        &self,
+        cursor: &mut Cursor,
+        f: usize,
+    ) -> Option<(Token<'a>, FieldValue<'a>, usize, u8)> {
         let b = self.input;
-        let ke = self.scanner.next_candidate(b, f);
+        let ke = cursor.next(self.scanner, b);
         if ke == f || b.get(ke) != Some(&b'=') {
             return None;
         }
         let key = self.plain_token(f, ke, TokenKind::Name)?;
         let vs = ke + 1;
-        let ve = self.scanner.next_candidate(b, vs);
+        let ve = cursor.next(self.scanner, b);
         let next = match b.get(ve) {
             Some(&c @ (b',' | b' ' | b'\n')) => c,
             None => b'\n',
@@ -112,10 +122,15 @@ impl<'a> Record<'_, 'a> {
 
     /// The timestamp after the space at `k`, which must end the line.
     #[inline(always)]
-    fn parse_plain_timestamp(&self, k: usize, line: &mut Line<'a>) -> Result<usize, Box<Failure>> {
+    fn parse_plain_timestamp(
+        &self,
+        cursor: &mut Cursor,
+        k: usize,
+        line: &mut Line<'a>,
+    ) -> Result<usize, Box<Failure>> {
         let b = self.input;
         let ts = k + 1;
-        let te = self.scanner.next_candidate(b, ts);
+        let te = cursor.next(self.scanner, b);
         if te > ts && matches!(b.get(te), Some(b'\n') | None) {
             if let Ok(v) = parse_i64(&b[ts..te]) {
                 line.timestamp = Some(v);
