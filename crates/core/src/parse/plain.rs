@@ -3,10 +3,12 @@
 //!
 //! The general parser handles every case and explains every error, so each of its steps asks
 //! which of many things came next. Here each step asks only whether the expected separator came
-//! next. At the first thing that is not plain (an escape, a string value, an error) the general
-//! parser takes over from the start of that tag or field, keeping what was parsed before it.
-//! Names are not checked against the length limit one by one: the caller checks the record's
-//! length, which bounds them all.
+//! next. In a plain record every candidate stop byte ends a token, so the tokens' ends are the
+//! candidates in order, taken from a `Cursor`: the end of a token that starts right after the
+//! previous end is the cursor's next candidate. At the first thing that is not plain (an escape,
+//! a string value, an error) the general parser takes over from the start of that tag or field,
+//! keeping what was parsed before it. Names are not checked against the length limit one by one:
+//! the caller checks the record's length, which bounds them all.
 use alloc::boxed::Box;
 
 use super::{boolean, number, parse_i64, Failure, Record, RecordState};
@@ -67,7 +69,8 @@ impl<'a> Record<'_, 'a> {
         }
     }
 
-    /// The tag `key=value` at `ks`, its end and the `,` or space after it.
+    /// The tag `key=value` at `ks` (the cursor's next candidate is the first at or after `ks`), its end
+    /// and the `,` or space after it.
     #[inline(always)]
     fn plain_tag(
         &self,
@@ -90,8 +93,8 @@ impl<'a> Record<'_, 'a> {
         Some((key, value, ve, sep))
     }
 
-    /// The field `key=value` at `f` with a number or boolean value, its end and the byte after
-    /// it: `,`, a space, or `\n` (also for the end of the input).
+    /// The field `key=value` at `f` (as for `plain_tag`) with a number or boolean value, its end
+    /// and the byte after it: `,`, a space, or `\n` (also for the end of the input).
     #[inline(always)]
     fn plain_field(
         &self,
