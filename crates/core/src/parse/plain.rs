@@ -69,8 +69,8 @@ impl<'a> Record<'_, 'a> {
         }
     }
 
-    /// The tag `key=value` at `ks` (the cursor's next candidate is the first at or after `ks`), its end
-    /// and the `,` or space after it.
+    /// The tag `key=value` at `ks` (the cursor's next candidate is the first at or after `ks`),
+    /// its end and the `,` or space after it.
     #[inline(always)]
     fn plain_tag(
         &self,
