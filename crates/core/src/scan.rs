@@ -257,8 +257,8 @@ mod blocks {
         let mut bits = 0u64;
         let mut high = 0u32;
         for k in 0..WINDOW / 16 {
-            // SAFETY: `16 * k + 16 <= WINDOW`, so the 16 bytes read lie inside `block`; `loadu` has no
-            // alignment requirement, and SSE2 is enabled at compile time (the cfg above).
+            // SAFETY: `16 * k + 16 <= WINDOW`, so the 16 bytes read lie inside `block`; `loadu` has
+            // no alignment requirement, and SSE2 is enabled at compile time (the cfg above).
             let (mask, v_high) = unsafe {
                 let v = _mm_loadu_si128(block.as_ptr().add(16 * k).cast::<__m128i>());
                 let low = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(b' ' as i8)), v);
@@ -358,8 +358,10 @@ mod tests {
         // mixed in, so that every window position, every byte class and invalid UTF-8 are hit.
         let piece = prop_oneof![
             16 => (b'a'..=b'z').prop_map(|c| vec![c]),
-            2 => prop::sample::select(&b",= \\\t\r\n\"\x01\x7f\x21\x20\x1f"[..]).prop_map(|c| vec![c]),
-            2 => prop::sample::select(&["é", "°C", "🌡", "日本"][..]).prop_map(|s| s.as_bytes().to_vec()),
+            2 => prop::sample::select(&b",= \\\t\r\n\"\x01\x7f\x21\x20\x1f"[..])
+                .prop_map(|c| vec![c]),
+            2 => prop::sample::select(&["é", "°C", "🌡", "日本"][..])
+                .prop_map(|s| s.as_bytes().to_vec()),
             1 => any::<u8>().prop_map(|c| vec![c]),
         ];
         prop::collection::vec(piece, 0..200).prop_map(|pieces| pieces.concat())
@@ -395,7 +397,8 @@ mod tests {
                     let j = scanner.scan(&b, start, mask);
                     prop_assert_eq!(j, scan_bytewise(&b, start, mask));
                     if j >= record && scanner.known_valid(j) {
-                        prop_assert!(core::str::from_utf8(&b[record..j]).is_ok(), "{}..{}", record, j);
+                        let checked = &b[record..j];
+                        prop_assert!(core::str::from_utf8(checked).is_ok(), "{}..{}", record, j);
                     }
                 }
             }
@@ -404,7 +407,9 @@ mod tests {
         /// Scanning valid UTF-8 token by token keeps every token end inside the checked run, so
         /// the parser never needs a check of its own there.
         #[test]
-        fn scanning_valid_text_checks_as_it_goes(text in "([a-z]{0,9}[,= \n]|é|🌡|=\"[a-z é]{0,90}\")*") {
+        fn scanning_valid_text_checks_as_it_goes(
+            text in "([a-z]{0,9}[,= \n]|é|🌡|=\"[a-z é]{0,90}\")*",
+        ) {
             let b = text.as_bytes();
             let scanner = Scanner::new();
             scanner.start_record(0);
@@ -439,7 +444,9 @@ mod tests {
             let mut cursor = scanner.cursor(start);
             let mut expected = start;
             loop {
-                let expected_at = (expected..b.len()).find(|&j| is_candidate(b[j])).unwrap_or(b.len());
+                let expected_at = (expected..b.len())
+                    .find(|&j| is_candidate(b[j]))
+                    .unwrap_or(b.len());
                 let at = cursor.next(&scanner, &b);
                 prop_assert_eq!(at, expected_at);
                 if at >= b.len() {

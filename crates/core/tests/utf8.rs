@@ -2,8 +2,11 @@
 //! instead of in a pass of its own. Whatever the mix of ASCII, multi-byte characters and invalid
 //! bytes, a record with an invalid byte is rejected at that byte, and every other record parses
 //! exactly as it does alone.
+use std::collections::BTreeMap;
+
 use linewise_core::{parse_lines, ErrorKind};
 use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
 
 /// A name of 0 to 100 characters from a vocabulary with multi-byte characters and long ASCII runs,
 /// so that tokens start, end and cross 64-byte windows at every position.
@@ -48,52 +51,75 @@ fn document() -> impl Strategy<Value = Vec<String>> {
     prop::collection::vec(line, 1..40)
 }
 
+/// An invalid byte put in a record: which line, where in it (a character boundary), which byte.
+type Corruption = (prop::sample::Index, prop::sample::Index, u8);
+
+fn corruption() -> impl Strategy<Value = Corruption> {
+    (
+        any::<prop::sample::Index>(),
+        any::<prop::sample::Index>(),
+        prop::sample::select(&[0xffu8, 0x80, 0xc3, 0xe2][..]),
+    )
+}
+
+/// Puts the invalid bytes into the records and checks every answer of the parse.
+fn check(lines: &[String], bad: Vec<Corruption>) -> Result<(), TestCaseError> {
+    let mut bytes: Vec<Vec<u8>> = lines.iter().map(|l| l.clone().into_bytes()).collect();
+    // Line index -> character column of the invalid byte put in it.
+    let mut corrupt = BTreeMap::new();
+    for (which, at, byte) in bad {
+        let n = which.index(lines.len());
+        let text = &lines[n];
+        let is_record = text.starts_with(|c: char| c.is_alphanumeric() || !c.is_ascii());
+        if !is_record || corrupt.contains_key(&n) {
+            continue;
+        }
+        // At a character boundary, followed by 'x' so that a lead byte is not completed by the
+        // byte after it.
+        let boundaries: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        let cut = boundaries[at.index(boundaries.len())];
+        let mut line = text.as_bytes()[..cut].to_vec();
+        line.push(byte);
+        line.push(b'x');
+        line.extend_from_slice(&text.as_bytes()[cut..]);
+        bytes[n] = line;
+        corrupt.insert(n, text[..cut].chars().count() as u32 + 1);
+    }
+    let input = bytes.join(&b'\n');
+    let mut records = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'));
+    for result in parse_lines(&input) {
+        let (n, original) = records.next().expect("no more records than lines");
+        let number = n as u32 + 1;
+        match (result, corrupt.get(&n)) {
+            (Err(d), Some(&column)) => {
+                let expected = (ErrorKind::InvalidUtf8, number, column);
+                prop_assert_eq!((d.kind, d.line, d.column), expected, "{}", d);
+            }
+            (Ok(line), None) => {
+                let alone = parse_lines(original.as_bytes()).next().unwrap().unwrap();
+                prop_assert_eq!(line.line_number, number);
+                prop_assert_eq!(line.to_point(), alone.to_point());
+            }
+            (result, expected) => {
+                let message = format!("line {number}: {result:?}, invalid UTF-8 at {expected:?}");
+                prop_assert!(false, "{}", message);
+            }
+        }
+    }
+    prop_assert!(records.next().is_none(), "a record was not reported");
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(500))]
     #[test]
     fn an_invalid_byte_rejects_its_record_only(
         lines in document(),
-        bad in prop::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>(), prop::sample::select(&[0xffu8, 0x80, 0xc3, 0xe2][..])), 0..6),
+        bad in prop::collection::vec(corruption(), 0..6),
     ) {
-        let mut bytes: Vec<Vec<u8>> = lines.iter().map(|l| l.clone().into_bytes()).collect();
-        // Line index -> character column of the first invalid byte put in it.
-        let mut corrupt = std::collections::BTreeMap::new();
-        for (which, at, byte) in bad {
-            let n = which.index(lines.len());
-            if !lines[n].starts_with(|c: char| c.is_alphanumeric() || !c.is_ascii()) || corrupt.contains_key(&n) {
-                continue;
-            }
-            // Insert at a character boundary of the record, followed by 'x' so that a lead byte is
-            // not completed by the next one.
-            let text = &lines[n];
-            let boundaries: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
-            let cut = boundaries[at.index(boundaries.len())];
-            let mut line = text.as_bytes()[..cut].to_vec();
-            line.push(byte);
-            line.push(b'x');
-            line.extend_from_slice(&text.as_bytes()[cut..]);
-            bytes[n] = line;
-            corrupt.insert(n, text[..cut].chars().count() as u32 + 1);
-        }
-        let input = bytes.join(&b'\n');
-        let mut records = lines.iter().enumerate().filter(|(_, l)| !l.is_empty() && !l.starts_with('#'));
-        for result in parse_lines(&input) {
-            let (n, original) = records.next().expect("no more records than lines");
-            let number = n as u32 + 1;
-            match (result, corrupt.get(&n)) {
-                (Err(d), Some(&column)) => {
-                    prop_assert_eq!((d.kind, d.line, d.column), (ErrorKind::InvalidUtf8, number, column), "{}", d);
-                }
-                (Ok(line), None) => {
-                    let alone = parse_lines(original.as_bytes()).next().unwrap().unwrap();
-                    prop_assert_eq!(line.line_number, number);
-                    prop_assert_eq!(line.to_point(), alone.to_point());
-                }
-                (result, expected) => {
-                    prop_assert!(false, "line {}: {:?}, expected invalid UTF-8 at {:?}", number, result, expected);
-                }
-            }
-        }
-        prop_assert!(records.next().is_none(), "a record was not reported");
+        check(&lines, bad)?;
     }
 }
