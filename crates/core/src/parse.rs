@@ -73,6 +73,16 @@ struct RecordState {
     multi_line: Option<MultiLine>,
 }
 
+impl RecordState {
+    /// Starts a record's parse over: no state, and `line` holding no tags, fields or timestamp.
+    fn reset(&mut self, line: &mut Line<'_>) {
+        *self = RecordState::default();
+        line.tags.clear();
+        line.fields.clear();
+        line.timestamp = None;
+    }
+}
+
 impl<'a> Lines<'a> {
     pub fn new(input: &'a [u8]) -> Self {
         Lines {
@@ -118,10 +128,8 @@ impl<'a> Lines<'a> {
     ) -> Option<Result<(), Diagnostic>> {
         let start = self.skip_to_record()?;
         self.scanner.start_record(start);
-        line.tags.clear();
-        line.fields.clear();
-        line.timestamp = None;
         let mut state = RecordState::default();
+        state.reset(line);
         let first = skip_blanks(self.input, start);
         let record = Record {
             input: self.input,
@@ -257,10 +265,7 @@ impl<'a> Record<'_, 'a> {
             // or one that fails, is parsed again from its start by the general path alone, so
             // that a name too long is reported where the general path finds it.
             _ => {
-                line.tags.clear();
-                line.fields.clear();
-                line.timestamp = None;
-                *state = RecordState::default();
+                state.reset(line);
                 self.parse_record(first, line, state)
             }
         }
