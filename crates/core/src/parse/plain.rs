@@ -78,10 +78,7 @@ impl<'a> Record<'_, 'a> {
         ks: usize,
     ) -> Option<(Token<'a>, Token<'a>, usize, u8)> {
         let b = self.input;
-        let ke = cursor.next(self.scanner, b);
-        if ke == ks || b.get(ke) != Some(&b'=') {
-            return None;
-        }
+        let ke = self.plain_key(cursor, ks)?;
         let vs = ke + 1;
         let ve = cursor.next(self.scanner, b);
         let sep = *b.get(ve)?;
@@ -93,6 +90,13 @@ impl<'a> Record<'_, 'a> {
         Some((key, value, ve, sep))
     }
 
+    /// The end of the non-empty key at `s`: the cursor's next candidate, when it is `=`.
+    #[inline(always)]
+    fn plain_key(&self, cursor: &mut Cursor, s: usize) -> Option<usize> {
+        let ke = cursor.next(self.scanner, self.input);
+        (ke > s && self.input.get(ke) == Some(&b'=')).then_some(ke)
+    }
+
     /// The field `key=value` at `f` (as for `plain_tag`) with a number or boolean value, its end
     /// and the byte after it: `,`, a space, or `\n` (also for the end of the input).
     #[inline(always)]
@@ -102,10 +106,7 @@ impl<'a> Record<'_, 'a> {
         f: usize,
     ) -> Option<(Token<'a>, FieldValue<'a>, usize, u8)> {
         let b = self.input;
-        let ke = cursor.next(self.scanner, b);
-        if ke == f || b.get(ke) != Some(&b'=') {
-            return None;
-        }
+        let ke = self.plain_key(cursor, f)?;
         let key = self.plain_token(f, ke, TokenKind::Name)?;
         let vs = ke + 1;
         let ve = cursor.next(self.scanner, b);
