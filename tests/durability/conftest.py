@@ -60,7 +60,20 @@ class Server:
         return code
 
 
+def table_prefix(data_dir, db, table):
+    """`parquet/<db_id>/<table_id>`: where the files of one table are kept, from the catalog ids in
+    DATA/catalog.json (paths use ids, never names); None when the catalog has no such table."""
+    catalog = json.loads((Path(data_dir) / "catalog.json").read_text())
+    database = catalog["databases"].get(db)
+    if database is None or table not in database["tables"]:
+        return None
+    return f"parquet/{database['id']}/{database['tables'][table]['id']}"
+
+
 def parquet_tables(data_dir, db, table):
     """Every Parquet file of one table under the local object store root, read with pyarrow."""
-    root = Path(data_dir) / "parquet" / db / table
+    prefix = table_prefix(data_dir, db, table)
+    if prefix is None:
+        return []
+    root = Path(data_dir) / prefix
     return [(p, pq.read_table(p)) for p in sorted(root.rglob("*.parquet"))]

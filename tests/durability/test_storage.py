@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import Server, parquet_tables
+from conftest import Server, parquet_tables, table_prefix
 
 LINES = """\
 home,room=Kitchen temp=21.5,co=0i,n=7u,state="ok",on=true 1641024000000000000
@@ -159,7 +159,8 @@ def test_s3_store_and_outage(tmp_path):
             time.sleep(0.2)
         acked += 1
         assert s.terminate() == 0
-        keys = [k for k in moto.objects() if k.startswith("parquet/durability/outage/")]
+        prefix = table_prefix(tmp_path / "data", "durability", "outage") + "/"
+        keys = [k for k in moto.objects() if k.startswith(prefix)]
         got = sorted(i for k in keys for i in moto.read(k).column("i").to_pylist())
         assert got == list(range(acked)), "acknowledged writes missing after the outage"
     finally:

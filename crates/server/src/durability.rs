@@ -1,18 +1,21 @@
 //! Wires the WAL and the persister into the write path and the server's life cycle: start (replay
 //! the WAL into the buffer, then persist in the background), every write (admission, WAL append,
-//! wait for fdatasync unless `no_sync`), and shutdown (persist everything, or leave a replayable WAL).
+//! wait for fdatasync unless `no_sync`), deleting databases (their Parquet files are removed in the
+//! background, and the removal is finished on the next start if it was interrupted), and shutdown
+//! (persist everything, or leave a replayable WAL).
 use crate::buffer::Buffer;
 use crate::catalog::{Catalog, CatalogError, CATALOG_FILE};
 use crate::persist::{
-    PersistConfig, PersistHandle, Persister, SegmentDecoder, Store, StoreArgs, StoreError,
-    TableData,
+    database_prefix, CatalogSource, PersistConfig, PersistHandle, PersistedRows, Persister,
+    SegmentDecoder, Store, StoreArgs, StoreError, TableData,
 };
 use crate::wal::{self, Record, Wal, WalConfig};
-use crate::write::{self, batch::WriteBatch, Writer};
+use crate::write::{self, batch::LoggedWrite, Writer};
 use arrow::datatypes::DataType;
 use bytes::Bytes;
 use object_store::path::Path as ObjPath;
 use object_store::ObjectStore;
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
@@ -99,6 +102,7 @@ pub struct Durability {
     persist: PersistHandle,
     task: tokio::task::JoinHandle<()>,
     relief: tokio::task::JoinHandle<()>,
+    removal: tokio::task::JoinHandle<()>,
     shutdown_timeout: Duration,
 }
 
@@ -140,19 +144,21 @@ impl Durability {
             max_bytes: max_unpersisted,
             skip_corrupt: args.wal_skip_corrupt,
         };
-        let dropper = buffer.clone();
+        let mirror: Option<CatalogSource> = (!store_is_local).then(|| {
+            let catalog = catalog.clone();
+            Arc::new(move || catalog.to_json()) as CatalogSource
+        });
         let (mut persister, persist) = Persister::new(
-            store,
+            store.clone(),
             wal.clone(),
             Arc::new(WriteBatchDecoder {
                 catalog: catalog.clone(),
             }),
-            Arc::new(move |segment| dropper.drop_all_through(segment)),
+            Arc::new(BufferRelease(buffer.clone())),
             config,
         );
-        if !store_is_local {
-            let catalog = catalog.clone();
-            persister = persister.mirror_catalog(Arc::new(move || catalog.to_json()));
+        if let Some(mirror) = &mirror {
+            persister = persister.mirror_catalog(mirror.clone());
         }
         let writer = Writer {
             catalog,
@@ -191,6 +197,12 @@ impl Durability {
             writer.buffer.clone(),
             usize::try_from(max_unpersisted / 2).unwrap_or(usize::MAX),
         ));
+        let removal = tokio::spawn(remove_deleted_databases(
+            writer.catalog.clone(),
+            store,
+            wal.clone(),
+            mirror,
+        ));
         Ok((
             Durability {
                 object_store,
@@ -198,6 +210,7 @@ impl Durability {
                 persist,
                 task,
                 relief,
+                removal,
                 shutdown_timeout: args.shutdown_timeout,
             },
             writer,
@@ -223,6 +236,7 @@ impl Durability {
         }
         self.task.abort();
         self.relief.abort();
+        self.removal.abort();
         if let Err(e) = self.wal.shutdown().await {
             tracing::error!("closing the WAL: {e}");
         }
@@ -239,6 +253,63 @@ async fn relieve_pressure(wal: Wal, buffer: Arc<Buffer>, limit: usize) {
                 tracing::error!("sealing WAL segment under memory pressure: {e}");
             }
         }
+    }
+}
+
+/// How often tombstoned databases are looked at when no deletion wakes the remover.
+const REMOVAL_RECHECK: Duration = Duration::from_secs(1);
+
+/// Removes the Parquet files of deleted databases, then their tombstones. A database's files are
+/// removed at once, and once more when the persister has got past every WAL segment sealed before
+/// the removal began: a segment being persisted during the delete may still have put a file of it
+/// (segments decoded after the delete skip its records by id). Tombstones left by an
+/// interrupted run are finished on the next start. With a remote store the catalog copy there is
+/// updated first, so a server started from the bucket does not see the database either.
+async fn remove_deleted_databases(
+    catalog: Arc<Catalog>,
+    store: Store,
+    wal: Wal,
+    mirror: Option<CatalogSource>,
+) {
+    let deletions = catalog.deletions();
+    // Tombstone → the WAL segment current when its first removal ran.
+    let mut started: BTreeMap<crate::catalog::DbId, u64> = BTreeMap::new();
+    loop {
+        let tombstones = catalog.snapshot().deleted.clone();
+        started.retain(|id, _| tombstones.contains_key(id));
+        if !tombstones.is_empty() {
+            if let Some(mirror) = &mirror {
+                let (_, bytes) = mirror();
+                if let Err(e) = store
+                    .put(&ObjPath::from(CATALOG_FILE), Bytes::from(bytes))
+                    .await
+                {
+                    tracing::warn!("putting the catalog into the object store: {e}");
+                }
+            }
+        }
+        for (id, name) in tombstones {
+            match store.delete_prefix(&database_prefix(id)).await {
+                Ok(files) => {
+                    tracing::info!(database = %name, id, files, "removed Parquet files of deleted database")
+                }
+                Err(e) => {
+                    tracing::warn!(database = %name, id, "removing files of deleted database: {e}; retrying");
+                    continue;
+                }
+            }
+            let since = *started.entry(id).or_insert_with(|| wal.current_segment());
+            // Segments from `since` on were sealed after the delete: they are decoded without it.
+            if wal.oldest_segment().is_none_or(|oldest| oldest >= since) {
+                match catalog.forget_deleted(id) {
+                    Ok(()) => {
+                        started.remove(&id);
+                    }
+                    Err(e) => tracing::warn!(database = %name, id, "dropping tombstone: {e}"),
+                }
+            }
+        }
+        let _ = tokio::time::timeout(REMOVAL_RECHECK, deletions.notified()).await;
     }
 }
 
@@ -259,14 +330,14 @@ fn wal_error(e: wal::WalError) -> write::WalError {
 impl write::Wal for DurableWal {
     fn append<'a>(
         &'a self,
-        batch: &'a WriteBatch,
+        write: &'a LoggedWrite,
         sync: bool,
     ) -> Pin<Box<dyn Future<Output = Result<u64, write::WalError>> + Send + 'a>> {
         Box::pin(async move {
             self.persist
                 .admit()
                 .map_err(|e| write::WalError::Full(e.to_string()))?;
-            let bytes = batch
+            let bytes = write
                 .encode()
                 .map_err(|e| write::WalError::Io(format!("encoding the write: {e}")))?;
             let appended = self
@@ -282,8 +353,21 @@ impl write::Wal for DurableWal {
     }
 }
 
+/// Tells the buffer which rows are persisted (it drops them).
+struct BufferRelease(Arc<Buffer>);
+
+impl PersistedRows for BufferRelease {
+    fn all_through(&self, segment: u64) {
+        self.0.drop_all_through(segment);
+    }
+
+    fn table_through(&self, database: &str, table: &str, segment: u64) {
+        self.0.drop_through(database, table, segment);
+    }
+}
+
 /// Decodes the write path's WAL payloads into per-table rows, merging the columns of successive
-/// writes the way the buffer does. Writes to databases deleted since are left out.
+/// writes the way the buffer does. Writes to databases deleted since are left out by id.
 struct WriteBatchDecoder {
     catalog: Arc<Catalog>,
 }
@@ -291,19 +375,26 @@ struct WriteBatchDecoder {
 impl SegmentDecoder for WriteBatchDecoder {
     fn decode(&self, records: &[Record]) -> Result<Vec<TableData>, String> {
         let buffer = Buffer::new(usize::MAX);
-        let databases = self.catalog.snapshot();
+        let catalog = self.catalog.snapshot();
         for r in records {
-            let batch =
-                WriteBatch::decode(&r.payload).map_err(|e| format!("record {}: {e}", r.seq))?;
-            if !databases.databases.contains_key(&batch.db) {
+            let logged =
+                LoggedWrite::decode(&r.payload).map_err(|e| format!("record {}: {e}", r.seq))?;
+            if !write::is_live(&catalog, &logged) {
                 continue;
             }
             buffer
-                .insert(&batch, r.seq)
+                .insert(&logged.batch, r.seq)
                 .map_err(|e| format!("record {}: {e}", r.seq))?;
         }
         let mut out = Vec::new();
         for t in buffer.stats() {
+            // Only live databases reached the buffer: their names give their ids.
+            let Some(db) = catalog.databases.get(&t.db) else {
+                continue;
+            };
+            let Some(table_id) = db.tables.get(&t.table).map(|d| d.id) else {
+                continue;
+            };
             let Some(snap) = buffer
                 .snapshot(&t.db, &t.table)
                 .map_err(|e| e.to_string())?
@@ -320,6 +411,8 @@ impl SegmentDecoder for WriteBatchDecoder {
             let batch = arrow::compute::concat_batches(&snap.schema, &snap.batches)
                 .map_err(|e| format!("{}.{}: {e}", t.db, t.table))?;
             out.push(TableData {
+                database_id: db.id,
+                table_id,
                 database: t.db,
                 table: t.table,
                 tags,

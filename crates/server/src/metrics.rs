@@ -1,5 +1,6 @@
 //! Prometheus metrics: requests by endpoint and status, request latency histograms, lines
-//! accepted and rejected, bytes received; buffer and catalog sizes are read when scraped.
+//! accepted and rejected, bytes received; buffer and catalog sizes, and what persisting fails
+//! for, are read when scraped.
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -7,6 +8,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::buffer::TableStats;
+use crate::persist::PersistHandle;
 
 /// Latency bucket bounds in seconds.
 const BUCKETS: [f64; 14] = [
@@ -40,6 +42,8 @@ pub struct Metrics {
     lines_rejected: AtomicU64,
     bytes_received: AtomicU64,
     bytes_decoded: AtomicU64,
+    /// Where persistence failures are read from (none without durability).
+    persist: Option<PersistHandle>,
 }
 
 /// Escapes a Prometheus label value.
@@ -50,6 +54,12 @@ fn label(v: &str) -> String {
 }
 
 impl Metrics {
+    /// Also exports what persisting fails for, and the files it wrote.
+    pub fn with_persist(mut self, persist: PersistHandle) -> Self {
+        self.persist = Some(persist);
+        self
+    }
+
     pub fn request(&self, endpoint: &'static str, status: u16, elapsed: Duration) {
         *self
             .requests
@@ -174,8 +184,49 @@ impl Metrics {
             o,
             "# HELP linewise_databases Databases in the catalog.\n# TYPE linewise_databases gauge\nlinewise_databases {databases}"
         );
+        if let Some(persist) = &self.persist {
+            render_persist(&mut o, persist);
+        }
         o.push_str("# EOF\n");
         o
+    }
+}
+
+/// Persistence: files written, failed attempts, and one series per table (or WAL segment)
+/// persisting fails for now, counting its failed attempts in a row.
+fn render_persist(o: &mut String, persist: &PersistHandle) {
+    let _ = writeln!(
+        o,
+        "# HELP linewise_parquet_files_written_total Parquet files written.\n# TYPE linewise_parquet_files_written_total counter\nlinewise_parquet_files_written_total {}",
+        persist.files_written()
+    );
+    let _ = writeln!(
+        o,
+        "# HELP linewise_persist_errors_total Failed attempts to persist a table or a WAL segment.\n# TYPE linewise_persist_errors_total counter\nlinewise_persist_errors_total {}",
+        persist.failed_attempts()
+    );
+    o.push_str("# HELP linewise_persist_failing Failed attempts in a row, per table (or WAL segment) persisting fails for now.\n");
+    o.push_str("# TYPE linewise_persist_failing gauge\n");
+    for f in persist.failures() {
+        match (&f.table, f.segment) {
+            (Some((db, table)), _) => {
+                let _ = writeln!(
+                    o,
+                    "linewise_persist_failing{{db=\"{}\",table=\"{}\"}} {}",
+                    label(db),
+                    label(table),
+                    f.attempts
+                );
+            }
+            (None, Some(segment)) => {
+                let _ = writeln!(
+                    o,
+                    "linewise_persist_failing{{segment=\"{segment}\"}} {}",
+                    f.attempts
+                );
+            }
+            (None, None) => {}
+        }
     }
 }
 

@@ -8,6 +8,11 @@
 //! Readers take a cheap `Arc` snapshot; changes are serialised by one lock and applied
 //! optimistically: a write validates against a snapshot and commits its additions, and
 //! re-validates if another write changed the same columns in between.
+//!
+//! Databases and tables get ids ([`DbId`], [`TableId`]) from counters that only grow, as in
+//! InfluxDB 3: WAL records and Parquet paths use ids, never names, so a name of any length or byte
+//! never reaches a path, and a deleted database's records and files can never reach a new database
+//! of the same name. Deleting a database leaves a tombstone (its id) until its files are removed.
 pub mod names;
 
 use std::collections::{BTreeMap, HashMap};
@@ -93,9 +98,17 @@ pub struct ColumnDef {
     pub column_type: ColumnType,
 }
 
+/// A database's catalog id: never reused, also after the database is deleted.
+pub type DbId = u32;
+/// A table's catalog id: unique across databases, never reused.
+pub type TableId = u32;
+
 /// A table's columns in creation order (`time` included once it exists).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TableSchema {
+    /// 0 only in catalog files written before ids existed; [`Catalog::open`] assigns one.
+    #[serde(default)]
+    pub id: TableId,
     pub columns: Vec<ColumnDef>,
     #[serde(skip)]
     index: HashMap<String, usize>,
@@ -134,6 +147,9 @@ impl TableSchema {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct DatabaseSchema {
+    /// 0 only in catalog files written before ids existed; [`Catalog::open`] assigns one.
+    #[serde(default)]
+    pub id: DbId,
     pub tables: BTreeMap<String, TableSchema>,
 }
 
@@ -154,11 +170,91 @@ pub struct CatalogState {
     /// Bumped by every change; writes compare it to detect concurrent schema changes.
     pub version: u64,
     pub databases: BTreeMap<String, DatabaseSchema>,
+    /// The id the next database gets (ids start at 1).
+    #[serde(default)]
+    pub next_db_id: DbId,
+    /// The id the next table gets (ids start at 1).
+    #[serde(default)]
+    pub next_table_id: TableId,
+    /// Tombstones: deleted databases (id → name) whose Parquet files are not all removed yet.
+    #[serde(default)]
+    pub deleted: BTreeMap<DbId, String>,
 }
 
 impl CatalogState {
     pub fn table_count(&self) -> usize {
         self.databases.values().map(|d| d.tables.len()).sum()
+    }
+
+    /// The live database with this id, with its name.
+    pub fn database_by_id(&self, id: DbId) -> Option<(&str, &DatabaseSchema)> {
+        self.databases
+            .iter()
+            .find(|(_, d)| d.id == id)
+            .map(|(name, d)| (name.as_str(), d))
+    }
+
+    fn new_database(&mut self) -> Result<DatabaseSchema, CatalogError> {
+        let id = self.next_db_id.max(1);
+        self.next_db_id = id
+            .checked_add(1)
+            .ok_or(CatalogError::IdsExhausted("database"))?;
+        Ok(DatabaseSchema {
+            id,
+            tables: BTreeMap::new(),
+        })
+    }
+
+    fn new_table(&mut self) -> Result<TableSchema, CatalogError> {
+        let id = self.next_table_id.max(1);
+        self.next_table_id = id
+            .checked_add(1)
+            .ok_or(CatalogError::IdsExhausted("table"))?;
+        Ok(TableSchema {
+            id,
+            ..TableSchema::default()
+        })
+    }
+
+    /// Gives ids to the databases and tables of a catalog file written before ids existed, and
+    /// moves the counters past every id in use. Whether anything changed.
+    fn assign_missing_ids(&mut self) -> bool {
+        let max_db = self
+            .databases
+            .values()
+            .map(|d| d.id)
+            .chain(self.deleted.keys().copied())
+            .max();
+        let max_table = self
+            .databases
+            .values()
+            .flat_map(|d| d.tables.values().map(|t| t.id))
+            .max();
+        let before = (self.next_db_id, self.next_table_id);
+        self.next_db_id = self.next_db_id.max(max_db.unwrap_or(0).saturating_add(1));
+        self.next_table_id = self
+            .next_table_id
+            .max(max_table.unwrap_or(0).saturating_add(1));
+        let mut changed = before != (self.next_db_id, self.next_table_id);
+        let mut next_db = self.next_db_id;
+        let mut next_table = self.next_table_id;
+        for db in self.databases.values_mut() {
+            if db.id == 0 {
+                db.id = next_db;
+                next_db = next_db.saturating_add(1);
+                changed = true;
+            }
+            for t in db.tables.values_mut() {
+                if t.id == 0 {
+                    t.id = next_table;
+                    next_table = next_table.saturating_add(1);
+                    changed = true;
+                }
+            }
+        }
+        self.next_db_id = next_db;
+        self.next_table_id = next_table;
+        changed
     }
 }
 
@@ -191,6 +287,8 @@ pub enum CatalogError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("no {0} id is left (ids are never reused)")]
+    IdsExhausted(&'static str),
     #[error("catalog file {path} is not valid: {source}")]
     Corrupt {
         path: PathBuf,
@@ -203,13 +301,14 @@ pub struct Catalog {
     dir: Option<PathBuf>,
     state: RwLock<Arc<CatalogState>>,
     commit_lock: Mutex<()>,
+    deleted: Arc<tokio::sync::Notify>,
 }
 
 impl Catalog {
     /// Loads `DIR/catalog.json`, or starts empty (with a new uuid) when there is none.
     pub fn open(dir: &Path) -> Result<Self, CatalogError> {
         let path = dir.join(CATALOG_FILE);
-        let state = match fs::read(&path) {
+        let mut state = match fs::read(&path) {
             Ok(bytes) => {
                 let mut state: CatalogState =
                     serde_json::from_slice(&bytes).map_err(|source| CatalogError::Corrupt {
@@ -226,11 +325,23 @@ impl Catalog {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::empty_state(),
             Err(source) => return Err(CatalogError::Io { path, source }),
         };
-        Ok(Catalog {
+        let assigned = state.assign_missing_ids();
+        let catalog = Catalog {
             dir: Some(dir.to_path_buf()),
             state: RwLock::new(Arc::new(state)),
             commit_lock: Mutex::new(()),
-        })
+            deleted: Arc::default(),
+        };
+        if assigned {
+            // Kept at once: Parquet paths and WAL records name these ids from now on.
+            catalog.persist(&catalog.snapshot())?;
+        }
+        Ok(catalog)
+    }
+
+    /// Notified whenever a database is deleted (its files are then to be removed).
+    pub fn deletions(&self) -> Arc<tokio::sync::Notify> {
+        self.deleted.clone()
     }
 
     /// Whether `dir` holds a catalog file.
@@ -262,6 +373,7 @@ impl Catalog {
             dir: None,
             state: RwLock::new(Arc::new(Self::empty_state())),
             commit_lock: Mutex::new(()),
+            deleted: Arc::default(),
         }
     }
 
@@ -270,6 +382,9 @@ impl Catalog {
             uuid: uuid::Uuid::new_v4().to_string(),
             version: 0,
             databases: BTreeMap::new(),
+            next_db_id: 1,
+            next_table_id: 1,
+            deleted: BTreeMap::new(),
         }
     }
 
@@ -300,17 +415,35 @@ impl Catalog {
             if s.databases.contains_key(name) {
                 return Err(CatalogError::AlreadyExists);
             }
-            s.databases.insert(name.into(), DatabaseSchema::default());
+            let db = s.new_database()?;
+            s.databases.insert(name.into(), db);
             Ok(())
         })
     }
 
-    pub fn delete_database(&self, name: &str) -> Result<(), CatalogError> {
-        self.update(|s| {
-            s.databases
+    /// Deletes a database: its name is free at once (a new database of that name gets a new id),
+    /// and a tombstone keeps its id until [`Catalog::forget_deleted`] says its files are gone.
+    pub fn delete_database(&self, name: &str) -> Result<DbId, CatalogError> {
+        let id = self.update(|s| {
+            let db = s
+                .databases
                 .remove(name)
-                .map(drop)
-                .ok_or_else(|| CatalogError::DatabaseNotFound(name.into()))
+                .ok_or_else(|| CatalogError::DatabaseNotFound(name.into()))?;
+            s.deleted.insert(db.id, name.into());
+            Ok(db.id)
+        })?;
+        self.deleted.notify_one();
+        Ok(id)
+    }
+
+    /// Drops the tombstone of deleted database `id`: all its files are removed.
+    pub fn forget_deleted(&self, id: DbId) -> Result<(), CatalogError> {
+        if !self.snapshot().deleted.contains_key(&id) {
+            return Ok(());
+        }
+        self.update(|s| {
+            s.deleted.remove(&id);
+            Ok(())
         })
     }
 
@@ -329,23 +462,30 @@ impl Catalog {
                 if s.databases.len() >= MAX_DATABASES {
                     return Err(CatalogError::TooManyDatabases);
                 }
-                s.databases.insert(db.into(), DatabaseSchema::default());
+                let new = s.new_database()?;
+                s.databases.insert(db.into(), new);
             }
             let mut tables = s.table_count();
-            let Some(database) = s.databases.get_mut(db) else {
-                return Err(CatalogError::Conflict);
-            };
             for (table, column, column_type) in &changes.columns {
-                if !database.tables.contains_key(table) {
+                let exists = s
+                    .databases
+                    .get(db)
+                    .is_some_and(|d| d.tables.contains_key(table));
+                if !exists {
                     if tables >= MAX_TABLES {
                         return Err(CatalogError::Conflict);
                     }
                     tables += 1;
-                    database
-                        .tables
-                        .insert(table.clone(), TableSchema::default());
+                    let new = s.new_table()?;
+                    if let Some(d) = s.databases.get_mut(db) {
+                        d.tables.insert(table.clone(), new);
+                    }
                 }
-                let Some(t) = database.tables.get_mut(table) else {
+                let Some(t) = s
+                    .databases
+                    .get_mut(db)
+                    .and_then(|d| d.tables.get_mut(table))
+                else {
                     return Err(CatalogError::Conflict);
                 };
                 match t.column(column) {
@@ -506,5 +646,67 @@ mod tests {
             c.delete_database("db1"),
             Err(CatalogError::DatabaseNotFound(_))
         ));
+    }
+
+    #[test]
+    fn ids_are_never_reused_and_a_deleted_name_gets_a_new_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Catalog::open(dir.path()).unwrap();
+        c.commit("x", &changes(&[("t", "f", ColumnType::Integer)]))
+            .unwrap();
+        c.create_database("y").unwrap();
+        let s = c.snapshot();
+        let (x, t) = (s.databases["x"].id, s.databases["x"].tables["t"].id);
+        assert_eq!((x, t, s.databases["y"].id), (1, 1, 2));
+        assert_eq!(c.delete_database("x").unwrap(), x);
+        assert_eq!(c.snapshot().deleted.get(&x).map(String::as_str), Some("x"));
+        c.commit("x", &changes(&[("t", "f", ColumnType::String)]))
+            .unwrap();
+        let s = c.snapshot();
+        assert_eq!(s.databases["x"].id, 3);
+        assert_eq!(s.databases["x"].tables["t"].id, 2);
+        assert_eq!(s.database_by_id(3).map(|(n, _)| n), Some("x"));
+        assert!(s.database_by_id(x).is_none());
+        // The tombstone and the counters survive a restart; forgetting it frees no id.
+        drop(c);
+        let c = Catalog::open(dir.path()).unwrap();
+        assert!(c.snapshot().deleted.contains_key(&x));
+        c.forget_deleted(x).unwrap();
+        drop(c);
+        let c = Catalog::open(dir.path()).unwrap();
+        assert!(c.snapshot().deleted.is_empty());
+        c.delete_database("x").unwrap();
+        c.create_database("x").unwrap();
+        assert_eq!(c.snapshot().databases["x"].id, 4);
+    }
+
+    #[test]
+    fn a_catalog_file_without_ids_gets_them_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let legacy = r#"{"uuid":"u","version":3,"databases":{
+            "a":{"tables":{"t1":{"columns":[{"name":"v","type":"float"}]},"t2":{"columns":[]}}},
+            "b":{"tables":{"t1":{"columns":[]}}}}}"#;
+        std::fs::write(dir.path().join(CATALOG_FILE), legacy).unwrap();
+        let s = Catalog::open(dir.path()).unwrap().snapshot();
+        assert_eq!((s.databases["a"].id, s.databases["b"].id), (1, 2));
+        let mut tables: Vec<TableId> = s
+            .databases
+            .values()
+            .flat_map(|d| d.tables.values().map(|t| t.id))
+            .collect();
+        tables.sort();
+        assert_eq!(tables, [1, 2, 3]);
+        assert_eq!((s.next_db_id, s.next_table_id), (3, 4));
+        assert_eq!(
+            s.databases["a"].column("t1", "v"),
+            Some(ColumnKind::Field(FieldType::Float))
+        );
+        // Written back at once, so the ids are the same on every later start.
+        let again = Catalog::open(dir.path()).unwrap().snapshot();
+        assert_eq!(
+            again.databases["b"].tables["t1"].id,
+            s.databases["b"].tables["t1"].id
+        );
+        assert_eq!(again.version, s.version);
     }
 }

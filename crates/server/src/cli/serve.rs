@@ -118,7 +118,7 @@ async fn serve(args: Args) -> Result<(), ServeError> {
     )));
     let state = Arc::new(AppState {
         writer,
-        metrics: Metrics::default(),
+        metrics: Metrics::default().with_persist(durability.persist().clone()),
         token,
         max_request_size: args.max_request_size,
         ui_dir: args.ui_dir,

@@ -143,8 +143,10 @@ pub async fn delete(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
     let Some(db) = query_value(query.as_deref(), "db") else {
         return text(StatusCode::BAD_REQUEST, "serde error: missing field `db`");
     };
+    // The catalog tombstones the database's id (its WAL records are skipped from now on, and its
+    // Parquet files are removed in the background); the name is free for a new database at once.
     match state.writer.catalog.delete_database(&db) {
-        Ok(()) => {
+        Ok(_) => {
             state.writer.buffer.drop_database(&db);
             StatusCode::OK.into_response()
         }

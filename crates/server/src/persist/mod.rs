@@ -3,22 +3,34 @@
 //! The persister works per WAL segment, not on a snapshot of the live buffer: it reads the sealed
 //! segment file, decodes its records into per-table Arrow batches ([`SegmentDecoder`], supplied by
 //! the write path that owns the payload format), and writes one Parquet file per table and time
-//! block, named after the segment (`parquet/<db>/<table>/<YYYY-MM-DDTHH-MM>/<segment>.parquet`). The
-//! names are deterministic, so persisting a segment again after a crash overwrites the same files
-//! instead of duplicating rows. Only when every file of the segment is written does it tell the
-//! buffer to drop that segment's rows (`on_persisted`) and delete the segment.
+//! block, named after the catalog ids and the segment
+//! (`parquet/<db_id>/<table_id>/<YYYY-MM-DDTHH-MM>/<segment>.parquet`), so no name ever reaches a
+//! path. The names are deterministic, so persisting a segment again after a crash overwrites the
+//! same files instead of duplicating rows.
 //!
-//! Segments are persisted in order; [`PersistHandle::flush`] (at shutdown) seals the current one and
-//! waits until no older segment file is left. A failing store is retried with backoff; while it
-//! fails, unpersisted WAL bytes grow until [`PersistHandle::admit`] turns writes away with 503.
+//! Tables are persisted independently ([`progress`]): a table whose encoding or put fails is
+//! retried with backoff while every other table, of this segment and of later ones, goes on; its
+//! error is logged once per interval and exported in `/metrics`. Rows leave the buffer per table,
+//! only up to the first segment that still holds unpersisted rows of that table, and a segment is
+//! deleted only once every table in it is persisted: the failing table's rows stay in their WAL
+//! segment (replayed on every start) until they reach Parquet. [`PersistHandle::flush`] (at
+//! shutdown) seals the current segment and waits until every older one is persisted, but not for
+//! tables that cannot be persisted (encoding or decoding fails): those are left to the WAL. While
+//! the store fails, unpersisted WAL bytes grow until [`PersistHandle::admit`] turns writes away
+//! with 503.
 pub mod encode;
+mod progress;
 pub mod store;
 #[cfg(test)]
 mod tests;
 
+use crate::catalog::{DbId, TableId};
 use crate::wal::{ReadError, Record, SealedSegment, Wal, WalError};
 use arrow::array::RecordBatch;
 use object_store::path::Path as ObjPath;
+pub use progress::TableFailure;
+use progress::{Failures, Pending, Subject, TableKey};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 pub use store::{Store, StoreArgs, StoreError};
@@ -32,6 +44,8 @@ pub const PARQUET_PREFIX: &str = "parquet";
 pub struct TableData {
     pub database: String,
     pub table: String,
+    pub database_id: DbId,
+    pub table_id: TableId,
     /// Tag column names, in the order rows are sorted by.
     pub tags: Vec<String>,
     /// Tags (strings), fields and `time` (Timestamp ns).
@@ -42,8 +56,17 @@ pub struct TableData {
 pub type CatalogSource = Arc<dyn Fn() -> (u64, Vec<u8>) + Send + Sync>;
 
 /// Turns WAL payloads back into rows; implemented by the write path, which owns the payload format.
+/// Rows of databases deleted since are left out.
 pub trait SegmentDecoder: Send + Sync + 'static {
     fn decode(&self, records: &[Record]) -> Result<Vec<TableData>, String>;
+}
+
+/// Told which rows are in the store, so the buffer can let go of them.
+pub trait PersistedRows: Send + Sync + 'static {
+    /// Every row of the WAL segments up to `segment` is persisted.
+    fn all_through(&self, segment: u64);
+    /// The rows of one table in the WAL segments up to `segment` are persisted.
+    fn table_through(&self, database: &str, table: &str, segment: u64);
 }
 
 /// Persistence settings.
@@ -61,7 +84,7 @@ pub struct PersistConfig {
     pub skip_corrupt: bool,
 }
 
-/// Why a segment could not be persisted (retried until it can).
+/// Why a segment or one of its tables could not be persisted (retried until it can).
 #[derive(Debug, thiserror::Error)]
 pub enum PersistError {
     #[error("reading WAL segment: {0}")]
@@ -81,6 +104,17 @@ pub enum PersistError {
         path: String,
         source: std::io::Error,
     },
+}
+
+impl PersistError {
+    /// Whether trying again with the same bytes gives the same error (a damaged segment, rows
+    /// that cannot be encoded): shutdown does not wait for these.
+    fn is_permanent(&self) -> bool {
+        matches!(
+            self,
+            PersistError::Read(_) | PersistError::Decode { .. } | PersistError::Encode { .. }
+        )
+    }
 }
 
 /// Writes refused because too much is waiting to be persisted.
@@ -110,11 +144,17 @@ pub enum FlushError {
         timeout: Duration,
         cause: Option<String>,
     },
+    #[error("everything else is persisted; {0}; the WAL keeps those rows for the next start")]
+    Failing(String),
 }
 
 struct Shared {
     error: Mutex<Option<String>>,
-    files_written: std::sync::atomic::AtomicU64,
+    files_written: AtomicU64,
+    failures: Mutex<Failures>,
+    /// When every segment still waiting is blocked by errors retrying cannot cure, the highest
+    /// segment the persister has seen; else 0. `flush` stops waiting once it covers its target.
+    stuck_through: AtomicU64,
 }
 
 /// Control of a running persister: flush, admission, status.
@@ -152,18 +192,37 @@ impl PersistHandle {
 
     /// Parquet files written since start.
     pub fn files_written(&self) -> u64 {
+        self.shared.files_written.load(Ordering::Relaxed)
+    }
+
+    /// The tables (or segments) persisting currently fails for, with their errors.
+    pub fn failures(&self) -> Vec<TableFailure> {
         self.shared
-            .files_written
-            .load(std::sync::atomic::Ordering::Relaxed)
+            .failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .current()
+    }
+
+    /// Failed attempts to persist a table or segment since start.
+    pub fn failed_attempts(&self) -> u64 {
+        self.shared
+            .failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .attempts_total()
     }
 
     /// Seals the current WAL segment and waits until every segment before the new one is persisted
-    /// (and deleted).
+    /// (and deleted), or until all that is left are tables that cannot be persisted.
     pub async fn flush(&self, timeout: Duration) -> Result<(), FlushError> {
         self.wal.rotate()?;
         let target = self.wal.current_segment();
         let deadline = Instant::now() + timeout;
         while self.wal.oldest_segment().is_some_and(|o| o < target) {
+            if self.shared.stuck_through.load(Ordering::SeqCst) + 1 >= target {
+                return Err(FlushError::Failing(self.error().unwrap_or_default()));
+            }
             if Instant::now() >= deadline {
                 return Err(FlushError::Timeout {
                     timeout,
@@ -181,26 +240,36 @@ pub struct Persister {
     store: Store,
     wal: Wal,
     decoder: Arc<dyn SegmentDecoder>,
-    on_persisted: Arc<dyn Fn(u64) + Send + Sync>,
+    persisted: Arc<dyn PersistedRows>,
     config: PersistConfig,
     shared: Arc<Shared>,
     catalog: Option<CatalogSource>,
     /// One more than the catalog version last put into the store (0: none yet).
-    catalog_put: std::sync::atomic::AtomicU64,
+    catalog_put: AtomicU64,
+}
+
+/// What one attempt at a segment left to do.
+enum Attempt {
+    /// Every table is persisted and the segment deleted.
+    Done,
+    /// Some tables (or the whole segment) failed; try again later.
+    Failed { permanent: bool },
 }
 
 impl Persister {
-    /// `on_persisted(id)` is called once segment `id` is in the store.
+    /// `persisted` hears which rows are in the store.
     pub fn new(
         store: Store,
         wal: Wal,
         decoder: Arc<dyn SegmentDecoder>,
-        on_persisted: Arc<dyn Fn(u64) + Send + Sync>,
+        persisted: Arc<dyn PersistedRows>,
         config: PersistConfig,
     ) -> (Persister, PersistHandle) {
         let shared = Arc::new(Shared {
             error: Mutex::new(None),
-            files_written: Default::default(),
+            files_written: AtomicU64::new(0),
+            failures: Mutex::new(Failures::new(config.interval.max(Duration::from_secs(1)))),
+            stuck_through: AtomicU64::new(0),
         });
         let handle = PersistHandle {
             shared: shared.clone(),
@@ -212,11 +281,11 @@ impl Persister {
                 store,
                 wal,
                 decoder,
-                on_persisted,
+                persisted,
                 config,
                 shared,
                 catalog: None,
-                catalog_put: Default::default(),
+                catalog_put: AtomicU64::new(0),
             },
             handle,
         )
@@ -231,9 +300,8 @@ impl Persister {
     }
 
     async fn put_catalog(&self, catalog: &CatalogSource) -> Result<(), PersistError> {
-        use std::sync::atomic::Ordering::Relaxed;
         let (version, bytes) = catalog();
-        if self.catalog_put.load(Relaxed) == version + 1 {
+        if self.catalog_put.load(Ordering::Relaxed) == version + 1 {
             return Ok(());
         }
         let path = ObjPath::from(crate::catalog::CATALOG_FILE);
@@ -244,53 +312,164 @@ impl Persister {
                 path: path.to_string(),
                 source,
             })?;
-        self.catalog_put.store(version + 1, Relaxed);
+        self.catalog_put.store(version + 1, Ordering::Relaxed);
         Ok(())
     }
 
-    /// Runs until the `sealed` channel closes: persists each sealed segment, and seals the current
-    /// one every `interval` or when unpersisted bytes pass `force_bytes`.
+    /// Runs until the `sealed` channel closes: persists each sealed segment table by table,
+    /// retries what failed with backoff, and seals the current segment every `interval` or when
+    /// unpersisted bytes pass `force_bytes`.
     pub async fn run(self, mut sealed: mpsc::UnboundedReceiver<SealedSegment>) {
         let rotator = tokio::spawn(rotate_periodically(self.wal.clone(), self.config.clone()));
-        while let Some(segment) = sealed.recv().await {
-            let mut backoff = Duration::from_millis(100);
-            loop {
-                match self.persist_segment(&segment).await {
-                    Ok(files) => {
-                        tracing::debug!(segment = segment.id, files, "persisted WAL segment");
-                        *self.shared.error.lock().expect("persist error lock") = None;
-                        break;
-                    }
-                    Err(e) => {
-                        tracing::error!(
-                            "persisting WAL segment {}: {e}; retrying in {backoff:?}",
-                            segment.id
-                        );
-                        *self.shared.error.lock().expect("persist error lock") =
-                            Some(e.to_string());
-                        tokio::time::sleep(backoff).await;
-                        backoff = (backoff * 2).min(Duration::from_secs(5));
-                    }
-                }
+        let mut pending = Pending::default();
+        let mut open = true;
+        while open || !pending.is_empty() {
+            let next_retry = pending.next_retry();
+            tokio::select! {
+                received = sealed.recv(), if open => match received {
+                    Some(segment) => pending.push(segment),
+                    None => open = false,
+                },
+                () = sleep_until(next_retry), if next_retry.is_some() => {}
+            }
+            while let Ok(segment) = sealed.try_recv() {
+                pending.push(segment);
+            }
+            self.pass(&mut pending).await;
+            if !open && pending.all_permanent() {
+                break;
             }
         }
         rotator.abort();
     }
 
-    async fn persist_segment(&self, segment: &SealedSegment) -> Result<usize, PersistError> {
-        let seg = segment.clone();
+    /// Tries every segment that is due, oldest first, then tells the buffer which rows it may drop.
+    async fn pass(&self, pending: &mut Pending) {
+        let now = Instant::now();
+        let mut done_tables = Vec::new();
+        for index in pending.due(now) {
+            match self.attempt(pending, index, &mut done_tables).await {
+                Attempt::Done => pending.get_mut(index).done = true,
+                Attempt::Failed { permanent } => pending.get_mut(index).failed(permanent, now),
+            }
+        }
+        pending.retire_done();
+        if let Some(through) = pending.all_persisted_through() {
+            self.persisted.all_through(through);
+        }
+        for (key, database, table) in done_tables {
+            if let Some(through) = pending.table_persisted_through(key) {
+                self.persisted.table_through(&database, &table, through);
+            }
+        }
+        let stuck = if pending.all_permanent() {
+            pending.highest_seen()
+        } else {
+            0
+        };
+        self.shared.stuck_through.store(stuck, Ordering::SeqCst);
+        let failures = self
+            .shared
+            .failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .summary();
+        *self.shared.error.lock().unwrap_or_else(|p| p.into_inner()) = failures;
+    }
+
+    /// One attempt at the segment at `index` of `pending`: decodes it, then encodes and puts the
+    /// tables not yet persisted, each on its own. Tables persisted now go to `done_tables`.
+    async fn attempt(
+        &self,
+        pending: &mut Pending,
+        index: usize,
+        done_tables: &mut Vec<(TableKey, String, String)>,
+    ) -> Attempt {
+        let work = pending.get_mut(index);
+        let segment = work.segment.clone();
+        let wanted = work.remaining.clone();
         let decoder = self.decoder.clone();
         let block_ns = i64::try_from(self.config.block.as_nanos())
             .unwrap_or(i64::MAX)
             .max(1);
         let skip_corrupt = self.config.skip_corrupt;
-        let files = tokio::task::spawn_blocking(move || {
-            encode_segment(&seg, &*decoder, block_ns, skip_corrupt)
+        let seg = segment.clone();
+        let encoded = tokio::task::spawn_blocking(move || {
+            encode_segment(&seg, &*decoder, block_ns, skip_corrupt, wanted.as_ref())
         })
         .await
-        .expect("encoding task panicked")?;
-        let count = files.len();
-        if let Some(catalog) = self.catalog.as_ref().filter(|_| count > 0) {
+        .unwrap_or_else(|e| {
+            Err(PersistError::Decode {
+                segment: segment.id,
+                message: format!("encoding task failed: {e}"),
+            })
+        });
+        let what = Subject::Segment(segment.id);
+        let tables = match encoded {
+            Ok(tables) => {
+                self.failures().recovered(what);
+                tables
+            }
+            Err(e) => {
+                let permanent = e.is_permanent();
+                self.failures().failed(what, None, &e);
+                return Attempt::Failed { permanent };
+            }
+        };
+        let work = pending.get_mut(index);
+        work.found(tables.iter().map(|t| t.key));
+        let mut permanent = true;
+        let mut failed = false;
+        for t in tables {
+            let subject = Subject::Table(t.key);
+            match self.put_table(t.files).await {
+                Ok(()) => {
+                    self.failures().recovered(subject);
+                    pending.get_mut(index).persisted(t.key);
+                    done_tables.push((t.key, t.database, t.table));
+                }
+                Err(e) => {
+                    failed = true;
+                    permanent &= e.is_permanent();
+                    self.failures()
+                        .failed(subject, Some((t.database, t.table)), &e);
+                }
+            }
+        }
+        if failed {
+            return Attempt::Failed { permanent };
+        }
+        match self.wal.remove_segment(&segment) {
+            Ok(()) => {
+                self.failures().recovered(what);
+                tracing::debug!(segment = segment.id, "persisted WAL segment");
+                Attempt::Done
+            }
+            Err(source) => {
+                let e = PersistError::Remove {
+                    path: segment.path.display().to_string(),
+                    source,
+                };
+                self.failures().failed(what, None, &e);
+                Attempt::Failed { permanent: false }
+            }
+        }
+    }
+
+    fn failures(&self) -> std::sync::MutexGuard<'_, Failures> {
+        self.shared
+            .failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Puts one table's files of a segment (after the catalog that defines their columns).
+    async fn put_table(
+        &self,
+        files: Result<Vec<(ObjPath, bytes::Bytes)>, PersistError>,
+    ) -> Result<(), PersistError> {
+        let files = files?;
+        if let Some(catalog) = self.catalog.as_ref().filter(|_| !files.is_empty()) {
             self.put_catalog(catalog).await?;
         }
         for (path, bytes) in files {
@@ -301,28 +480,36 @@ impl Persister {
                     path: path.to_string(),
                     source,
                 })?;
-            self.shared
-                .files_written
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.shared.files_written.fetch_add(1, Ordering::Relaxed);
         }
-        (self.on_persisted)(segment.id);
-        self.wal
-            .remove_segment(segment)
-            .map_err(|source| PersistError::Remove {
-                path: segment.path.display().to_string(),
-                source,
-            })?;
-        Ok(count)
+        Ok(())
     }
 }
 
-/// Reads, decodes and encodes one segment: the object paths and bytes of its Parquet files.
+async fn sleep_until(at: Option<Instant>) {
+    if let Some(at) = at {
+        tokio::time::sleep_until(at.into()).await;
+    }
+}
+
+/// One table's Parquet files of a segment, or why they could not be encoded.
+struct EncodedTable {
+    key: TableKey,
+    database: String,
+    table: String,
+    files: Result<Vec<(ObjPath, bytes::Bytes)>, PersistError>,
+}
+
+/// Reads and decodes one segment, and encodes the tables in `wanted` (all when `None`): each
+/// table's object paths and bytes, or its encoding error. Reading and decoding errors concern the
+/// whole segment.
 fn encode_segment(
     segment: &SealedSegment,
     decoder: &dyn SegmentDecoder,
     block_ns: i64,
     skip_corrupt: bool,
-) -> Result<Vec<(ObjPath, bytes::Bytes)>, PersistError> {
+    wanted: Option<&std::collections::BTreeSet<TableKey>>,
+) -> Result<Vec<EncodedTable>, PersistError> {
     let opts = crate::wal::segment::ReadOptions {
         is_last: true,
         skip_corrupt,
@@ -350,32 +537,57 @@ fn encode_segment(
     ];
     let mut out = Vec::new();
     for t in tables {
-        let blocks =
-            encode::encode_blocks(&t.batch, &t.tags, block_ns, &meta).map_err(|source| {
-                PersistError::Encode {
-                    database: t.database.clone(),
-                    table: t.table.clone(),
-                    source,
-                }
-            })?;
-        for b in blocks {
-            out.push((
-                file_path(&t.database, &t.table, b.block_start, segment.id),
-                b.bytes,
-            ));
+        let key = (t.database_id, t.table_id);
+        if wanted.is_some_and(|w| !w.contains(&key)) {
+            continue;
         }
+        let files = encode::encode_blocks(&t.batch, &t.tags, block_ns, &meta)
+            .map(|blocks| {
+                blocks
+                    .into_iter()
+                    .map(|b| {
+                        let path = file_path(t.database_id, t.table_id, b.block_start, segment.id);
+                        (path, b.bytes)
+                    })
+                    .collect()
+            })
+            .map_err(|source| PersistError::Encode {
+                database: t.database.clone(),
+                table: t.table.clone(),
+                source,
+            });
+        out.push(EncodedTable {
+            key,
+            database: t.database,
+            table: t.table,
+            files,
+        });
     }
     Ok(out)
 }
 
-/// `parquet/<db>/<table>/<YYYY-MM-DDTHH-MM>/<segment>.parquet`.
-pub fn file_path(database: &str, table: &str, block_start: i64, segment: u64) -> ObjPath {
+/// `parquet/<db_id>/<table_id>/<YYYY-MM-DDTHH-MM>/<segment>.parquet`: catalog ids, never names.
+pub fn file_path(database: DbId, table: TableId, block_start: i64, segment: u64) -> ObjPath {
     ObjPath::from_iter([
         PARQUET_PREFIX.to_string(),
         database.to_string(),
         table.to_string(),
         block_name(block_start),
         format!("{segment:020}.parquet"),
+    ])
+}
+
+/// `parquet/<db_id>`: every file of one database.
+pub fn database_prefix(database: DbId) -> ObjPath {
+    ObjPath::from_iter([PARQUET_PREFIX.to_string(), database.to_string()])
+}
+
+/// `parquet/<db_id>/<table_id>`: every file of one table.
+pub fn table_prefix(database: DbId, table: TableId) -> ObjPath {
+    ObjPath::from_iter([
+        PARQUET_PREFIX.to_string(),
+        database.to_string(),
+        table.to_string(),
     ])
 }
 

@@ -5,7 +5,7 @@
 //! does not fsync; [`Store::put`] adds the fsync of the file and of every directory up to the root,
 //! so a file the persister has reported written survives power loss.
 use bytes::Bytes;
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
@@ -171,6 +171,28 @@ impl Store {
         }
     }
 
+    /// Deletes every object under `prefix` (on the local backend also the emptied directories);
+    /// returns how many objects there were.
+    pub async fn delete_prefix(&self, prefix: &ObjPath) -> Result<usize, StoreError> {
+        let paths = self.list(prefix).await?;
+        let count = paths.len();
+        let locations = futures::stream::iter(paths.into_iter().map(Ok)).boxed();
+        self.inner
+            .delete_stream(locations)
+            .try_collect::<Vec<_>>()
+            .await?;
+        if let Some(root) = &self.local_root {
+            let dir = root.join(prefix.to_string());
+            tokio::task::spawn_blocking(move || remove_dir_synced(&dir))
+                .await
+                .map_err(|e| StoreError::Sync {
+                    path: PathBuf::from(prefix.to_string()),
+                    source: std::io::Error::other(e),
+                })??;
+        }
+        Ok(count)
+    }
+
     /// Paths of every object under `prefix`, sorted.
     pub async fn list(&self, prefix: &ObjPath) -> Result<Vec<ObjPath>, StoreError> {
         let mut out: Vec<ObjPath> = self
@@ -182,6 +204,25 @@ impl Store {
         out.sort();
         Ok(out)
     }
+}
+
+/// Removes the (emptied) directory tree `dir`, and syncs its parent so the removal is durable.
+fn remove_dir_synced(dir: &Path) -> Result<(), StoreError> {
+    let err = |source| StoreError::Sync {
+        path: dir.to_path_buf(),
+        source,
+    };
+    match std::fs::remove_dir_all(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(err(e)),
+    }
+    if let Some(parent) = dir.parent() {
+        std::fs::File::open(parent)
+            .and_then(|f| f.sync_all())
+            .map_err(err)?;
+    }
+    Ok(())
 }
 
 /// fsyncs `root/rel` and every directory from its parent up to `root`.
@@ -236,6 +277,30 @@ mod tests {
             Bytes::from_static(b"PAR1")
         );
         assert_eq!(store.get(&ObjPath::from("nope")).await.unwrap(), None);
+        let other = ObjPath::from("parquet/db2/t/b.parquet");
+        store
+            .put(&other, Bytes::from_static(b"PAR1"))
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .delete_prefix(&ObjPath::from("parquet/db"))
+                .await
+                .unwrap(),
+            1
+        );
+        assert!(!dir.path().join("data/parquet/db").exists());
+        assert_eq!(
+            store.list(&ObjPath::from("parquet")).await.unwrap(),
+            vec![other]
+        );
+        assert_eq!(
+            store
+                .delete_prefix(&ObjPath::from("parquet/db"))
+                .await
+                .unwrap(),
+            0
+        );
     }
 
     #[test]

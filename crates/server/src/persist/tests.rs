@@ -18,12 +18,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 /// Rows of one test table: room, temp, time.
 type Rows = Vec<(String, f64, i64)>;
 
-/// Payloads in these tests are `db,table,room,temp,time` lines; one record may hold several.
+/// Payloads in these tests are `db_id,table_id,room,temp,time` lines; one record may hold several.
+/// Database `N` is named `dN`, table `N` `tN`; table 99's rows come without a `time` column, so
+/// they cannot be encoded.
 struct CsvDecoder;
 
 impl SegmentDecoder for CsvDecoder {
     fn decode(&self, records: &[Record]) -> Result<Vec<TableData>, String> {
-        let mut rows: std::collections::BTreeMap<(String, String), Rows> = Default::default();
+        let mut rows: std::collections::BTreeMap<(u32, u32), Rows> = Default::default();
         for r in records {
             for line in std::str::from_utf8(&r.payload)
                 .map_err(|e| e.to_string())?
@@ -33,7 +35,11 @@ impl SegmentDecoder for CsvDecoder {
                 let [db, table, room, temp, time] = f[..] else {
                     return Err(format!("bad test payload {line:?}"));
                 };
-                rows.entry((db.into(), table.into())).or_default().push((
+                let key = (
+                    db.parse().map_err(|_| "db id")?,
+                    table.parse().map_err(|_| "table id")?,
+                );
+                rows.entry(key).or_default().push((
                     room.into(),
                     temp.parse().map_err(|_| "temp")?,
                     time.parse().map_err(|_| "time")?,
@@ -51,11 +57,8 @@ impl SegmentDecoder for CsvDecoder {
         ]));
         Ok(rows
             .into_iter()
-            .map(|((database, table), rows)| TableData {
-                database,
-                table,
-                tags: vec!["room".into()],
-                batch: RecordBatch::try_new(
+            .map(|((database_id, table_id), rows)| {
+                let batch = RecordBatch::try_new(
                     schema.clone(),
                     vec![
                         Arc::new(StringArray::from_iter_values(
@@ -67,18 +70,33 @@ impl SegmentDecoder for CsvDecoder {
                         )),
                     ],
                 )
-                .unwrap(),
+                .unwrap();
+                let batch = if table_id == 99 {
+                    batch.project(&[0, 1]).unwrap()
+                } else {
+                    batch
+                };
+                TableData {
+                    database: format!("d{database_id}"),
+                    table: format!("t{table_id}"),
+                    database_id,
+                    table_id,
+                    tags: vec!["room".into()],
+                    batch,
+                }
             })
             .collect())
     }
 }
 
-/// Fails every write while `failing` is set, with the error a full or read-only store gives.
+/// Fails every write while `failing` is set (or, with `only_under`, the writes under that prefix),
+/// with the error a full or read-only store gives.
 #[derive(Debug)]
 struct FaultInjector {
     inner: InMemory,
     failing: AtomicBool,
     refused: AtomicU64,
+    only_under: Option<String>,
 }
 
 impl std::fmt::Display for FaultInjector {
@@ -88,6 +106,22 @@ impl std::fmt::Display for FaultInjector {
 }
 
 impl FaultInjector {
+    fn new(failing: bool, only_under: Option<&str>) -> Self {
+        FaultInjector {
+            inner: InMemory::new(),
+            failing: AtomicBool::new(failing),
+            refused: AtomicU64::new(0),
+            only_under: only_under.map(str::to_string),
+        }
+    }
+
+    fn check_path(&self, location: &ObjPath) -> object_store::Result<()> {
+        match &self.only_under {
+            Some(prefix) if !location.as_ref().starts_with(prefix.as_str()) => Ok(()),
+            _ => self.check(),
+        }
+    }
+
     fn check(&self) -> object_store::Result<()> {
         if self.failing.load(Ordering::SeqCst) {
             self.refused.fetch_add(1, Ordering::SeqCst);
@@ -108,7 +142,7 @@ impl ObjectStore for FaultInjector {
         payload: PutPayload,
         opts: PutOptions,
     ) -> object_store::Result<PutResult> {
-        self.check()?;
+        self.check_path(location)?;
         self.inner.put_opts(location, payload, opts).await
     }
     async fn put_multipart_opts(
@@ -116,7 +150,7 @@ impl ObjectStore for FaultInjector {
         location: &ObjPath,
         opts: PutMultipartOptions,
     ) -> object_store::Result<Box<dyn MultipartUpload>> {
-        self.check()?;
+        self.check_path(location)?;
         self.inner.put_multipart_opts(location, opts).await
     }
     async fn get_opts(
@@ -170,10 +204,30 @@ fn config() -> PersistConfig {
     }
 }
 
+/// What the persister told the buffer it may drop.
+#[derive(Default)]
+struct Released {
+    all: Mutex<Vec<u64>>,
+    tables: Mutex<Vec<(String, String, u64)>>,
+}
+
+impl PersistedRows for Released {
+    fn all_through(&self, segment: u64) {
+        self.all.lock().unwrap().push(segment);
+    }
+
+    fn table_through(&self, database: &str, table: &str, segment: u64) {
+        self.tables
+            .lock()
+            .unwrap()
+            .push((database.into(), table.into(), segment));
+    }
+}
+
 struct Harness {
     wal: Wal,
     handle: PersistHandle,
-    dropped: Arc<Mutex<Vec<u64>>>,
+    dropped: Arc<Released>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -194,13 +248,12 @@ fn start_mirroring(
         skip_corrupt: false,
     })
     .unwrap();
-    let dropped = Arc::new(Mutex::new(Vec::new()));
-    let d = dropped.clone();
+    let dropped = Arc::new(Released::default());
     let (persister, handle) = Persister::new(
         store,
         wal.clone(),
         Arc::new(CsvDecoder),
-        Arc::new(move |id| d.lock().unwrap().push(id)),
+        dropped.clone(),
         config,
     );
     let persister = match catalog {
@@ -244,17 +297,13 @@ async fn sealed_segments_become_parquet_files_and_are_removed() {
     let h = start(dir.path(), store.clone(), config());
     write(
         &h.wal,
-        &format!("db,cpu,b,1.5,{}\ndb,cpu,a,2.5,{}", HOUR + 2, HOUR + 1),
+        &format!("1,10,b,1.5,{}\n1,10,a,2.5,{}", HOUR + 2, HOUR + 1),
     )
     .await;
-    write(
-        &h.wal,
-        &format!("db,cpu,a,3.5,{}\ndb,mem,x,9,{}", 2 * HOUR, 5),
-    )
-    .await;
+    write(&h.wal, &format!("1,10,a,3.5,{}\n1,11,x,9,{}", 2 * HOUR, 5)).await;
     let segment = h.wal.current_segment();
     h.handle.flush(Duration::from_secs(10)).await.unwrap();
-    assert_eq!(*h.dropped.lock().unwrap(), vec![segment]);
+    assert_eq!(*h.dropped.all.lock().unwrap(), vec![segment]);
     assert!(!dir
         .path()
         .join("wal")
@@ -272,9 +321,9 @@ async fn sealed_segments_become_parquet_files_and_are_removed() {
     assert_eq!(
         names,
         vec![
-            format!("parquet/db/cpu/1970-01-01T01-00/{seg}"),
-            format!("parquet/db/cpu/1970-01-01T02-00/{seg}"),
-            format!("parquet/db/mem/1970-01-01T00-00/{seg}"),
+            format!("parquet/1/10/1970-01-01T01-00/{seg}"),
+            format!("parquet/1/10/1970-01-01T02-00/{seg}"),
+            format!("parquet/1/11/1970-01-01T00-00/{seg}"),
         ]
     );
     // Files are on the local disk, fsynced, and hold the rows sorted by tag then time.
@@ -303,11 +352,11 @@ async fn the_catalog_goes_into_the_store_before_the_files_that_need_it() {
         None,
         "no files, no catalog"
     );
-    write(&h.wal, &format!("db,cpu,a,1,{HOUR}")).await;
+    write(&h.wal, &format!("1,10,a,1,{HOUR}")).await;
     h.handle.flush(Duration::from_secs(10)).await.unwrap();
     assert_eq!(store.get(&path).await.unwrap().unwrap(), "catalog v1");
     version.store(2, Ordering::SeqCst);
-    write(&h.wal, &format!("db,cpu,a,2,{HOUR}")).await;
+    write(&h.wal, &format!("1,10,a,2,{HOUR}")).await;
     h.handle.flush(Duration::from_secs(10)).await.unwrap();
     assert_eq!(store.get(&path).await.unwrap().unwrap(), "catalog v2");
     h.task.abort();
@@ -316,18 +365,14 @@ async fn the_catalog_goes_into_the_store_before_the_files_that_need_it() {
 #[tokio::test]
 async fn failing_store_keeps_the_wal_refuses_writes_over_the_limit_and_recovers() {
     let dir = tempfile::tempdir().unwrap();
-    let injector = Arc::new(FaultInjector {
-        inner: InMemory::new(),
-        failing: AtomicBool::new(true),
-        refused: AtomicU64::new(0),
-    });
+    let injector = Arc::new(FaultInjector::new(true, None));
     let store = Store::new(injector.clone());
     let mut cfg = config();
     // One 40-byte record (16-byte frame, 24-byte payload) is admitted; five pass the limit.
     cfg.max_bytes = 150;
     let h = start(dir.path(), store.clone(), cfg);
     assert!(h.handle.admit().is_ok());
-    write(&h.wal, &format!("db,cpu,a,1,{HOUR}")).await;
+    write(&h.wal, &format!("1,10,a,1,{HOUR}")).await;
     let segment = h.wal.current_segment();
     let err = h
         .handle
@@ -342,10 +387,10 @@ async fn failing_store_keeps_the_wal_refuses_writes_over_the_limit_and_recovers(
         .join("wal")
         .join(crate::wal::segment::segment_file_name(segment));
     assert!(seg_path.exists());
-    assert!(h.dropped.lock().unwrap().is_empty());
+    assert!(h.dropped.all.lock().unwrap().is_empty());
 
     for i in 0..4 {
-        write(&h.wal, &format!("db,cpu,b,{i},{HOUR}")).await;
+        write(&h.wal, &format!("1,10,b,{i},{HOUR}")).await;
     }
     let over = h.handle.admit().unwrap_err();
     assert!(over.to_string().contains("object store failing"), "{over}");
@@ -380,7 +425,7 @@ async fn persisting_again_after_a_crash_overwrites_instead_of_duplicating() {
             skip_corrupt: false,
         })
         .unwrap();
-        write(&wal, &format!("db,cpu,a,1,{HOUR}")).await;
+        write(&wal, &format!("1,10,a,1,{HOUR}")).await;
         let seg = wal.current_segment();
         wal.shutdown().await.unwrap();
         seg
@@ -394,9 +439,11 @@ async fn persisting_again_after_a_crash_overwrites_instead_of_duplicating() {
             .join(crate::wal::segment::segment_file_name(seg)),
         len: 0,
     };
-    let files = encode_segment(&sealed, &CsvDecoder, HOUR, false).unwrap();
-    for (p, b) in files {
-        store.put(&p, b).await.unwrap();
+    let tables = encode_segment(&sealed, &CsvDecoder, HOUR, false, None).unwrap();
+    for t in tables {
+        for (p, b) in t.files.unwrap() {
+            store.put(&p, b).await.unwrap();
+        }
     }
     let h = start(dir.path(), store.clone(), config());
     h.handle.flush(Duration::from_secs(10)).await.unwrap();
@@ -406,6 +453,108 @@ async fn persisting_again_after_a_crash_overwrites_instead_of_duplicating() {
         read_parquet(store.get(&files[0]).await.unwrap().unwrap()).num_rows(),
         1
     );
+    h.task.abort();
+}
+
+async fn rows_under(store: &Store, prefix: &str) -> usize {
+    let mut n = 0;
+    for f in store.list(&ObjPath::from(prefix)).await.unwrap() {
+        n += read_parquet(store.get(&f).await.unwrap().unwrap()).num_rows();
+    }
+    n
+}
+
+#[tokio::test]
+async fn a_table_the_store_refuses_does_not_hold_back_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let injector = Arc::new(FaultInjector::new(true, Some("parquet/1/11/")));
+    let store = Store::new(injector.clone());
+    let h = start(dir.path(), store.clone(), config());
+    let wal_file = |id| {
+        dir.path()
+            .join("wal")
+            .join(crate::wal::segment::segment_file_name(id))
+    };
+    write(&h.wal, &format!("1,10,a,1,{HOUR}\n1,11,a,1,{HOUR}")).await;
+    let first = h.wal.current_segment();
+    h.wal.rotate().unwrap();
+    write(&h.wal, &format!("1,10,a,2,{HOUR}\n2,20,a,2,{HOUR}")).await;
+    let second = h.wal.current_segment();
+    let err = h
+        .handle
+        .flush(Duration::from_millis(600))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, FlushError::Timeout { .. }), "{err}");
+    assert!(
+        err.to_string().contains("table 't11' of database 'd1'"),
+        "{err}"
+    );
+    // Every other table of both segments is in the store; the segment without table 11 is gone,
+    // the one with its rows stays (they are only there).
+    assert_eq!(rows_under(&store, "parquet/1/10").await, 2);
+    assert_eq!(rows_under(&store, "parquet/2/20").await, 1);
+    assert_eq!(rows_under(&store, "parquet/1/11").await, 0);
+    assert!(wal_file(first).exists());
+    assert!(!wal_file(second).exists());
+    // The buffer may drop table 10 and 20 through the second segment, but not table 11's rows.
+    let tables = h.dropped.tables.lock().unwrap().clone();
+    assert!(
+        tables.contains(&("d1".into(), "t10".into(), second)),
+        "{tables:?}"
+    );
+    assert!(
+        tables.contains(&("d2".into(), "t20".into(), second)),
+        "{tables:?}"
+    );
+    assert!(!tables.iter().any(|(_, t, _)| t == "t11"), "{tables:?}");
+    assert!(h.dropped.all.lock().unwrap().iter().all(|&s| s < first));
+    let failures = h.handle.failures();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0].table, Some(("d1".into(), "t11".into())));
+    assert!(failures[0].attempts >= 2, "retried: {failures:?}");
+    assert!(
+        failures[0].attempts < 10,
+        "with backoff, not in a loop: {failures:?}"
+    );
+    assert!(failures[0].error.contains("no space left on device"));
+
+    injector.failing.store(false, Ordering::SeqCst);
+    h.handle.flush(Duration::from_secs(20)).await.unwrap();
+    assert_eq!(rows_under(&store, "parquet/1/11").await, 1);
+    assert!(!wal_file(first).exists());
+    assert!(h.handle.failures().is_empty());
+    assert_eq!(h.handle.error(), None);
+    assert!(h.dropped.all.lock().unwrap().contains(&second));
+    h.task.abort();
+}
+
+#[tokio::test]
+async fn flush_does_not_wait_for_a_table_that_cannot_be_encoded() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(Arc::new(InMemory::new()));
+    let h = start(dir.path(), store.clone(), config());
+    write(&h.wal, &format!("1,10,a,1,{HOUR}\n1,99,a,1,{HOUR}")).await;
+    let segment = h.wal.current_segment();
+    let started = Instant::now();
+    let err = h.handle.flush(Duration::from_secs(30)).await.unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(matches!(err, FlushError::Failing(_)), "{err}");
+    assert!(
+        err.to_string().contains("table 't99' of database 'd1'"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("has no `time` column"), "{err}");
+    assert_eq!(rows_under(&store, "parquet/1/10").await, 1);
+    assert!(dir
+        .path()
+        .join("wal")
+        .join(crate::wal::segment::segment_file_name(segment))
+        .exists());
     h.task.abort();
 }
 

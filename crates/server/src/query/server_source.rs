@@ -1,11 +1,13 @@
 //! The running server as a [`QuerySource`]: tables from the catalog, rows from the in-memory buffer,
-//! files from the persister's directory in the object store.
+//! files from the persister's directory in the object store, found by the table's catalog ids
+//! (`parquet/<db_id>/<table_id>/`), so a name never becomes a path and a deleted database's files
+//! are never read for a new database of the same name.
 use super::provider::align_batch;
 use super::source::{ParquetFile, QuerySource, TableSnapshot};
 use super::TIME_COLUMN;
 use crate::buffer::Buffer;
-use crate::catalog::{Catalog, ColumnType, TableSchema};
-use crate::persist::PARQUET_PREFIX;
+use crate::catalog::{Catalog, ColumnType, DbId, TableId, TableSchema};
+use crate::persist::table_prefix;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use async_trait::async_trait;
 use datafusion::error::DataFusionError;
@@ -42,11 +44,11 @@ impl ServerSource {
     /// The persisted files of a table older than WAL segment `before` (all when `None`).
     async fn files(
         &self,
-        db: &str,
-        table: &str,
+        db: DbId,
+        table: TableId,
         before: Option<u64>,
     ) -> Result<Vec<ParquetFile>, DataFusionError> {
-        let prefix = Path::from_iter([PARQUET_PREFIX, db, table]);
+        let prefix = table_prefix(db, table);
         let objects: Vec<_> = self.store.list(Some(&prefix)).try_collect().await?;
         Ok(objects
             .into_iter()
@@ -117,7 +119,10 @@ impl QuerySource for ServerSource {
         table: &str,
     ) -> Result<Option<TableSnapshot>, DataFusionError> {
         let catalog = self.catalog.snapshot();
-        let Some(definition) = catalog.databases.get(db).and_then(|d| d.tables.get(table)) else {
+        let Some(database) = catalog.databases.get(db) else {
+            return Ok(None);
+        };
+        let Some(definition) = database.tables.get(table) else {
             return Ok(None);
         };
         let schema = query_schema(definition);
@@ -133,7 +138,7 @@ impl QuerySource for ServerSource {
             .iter()
             .map(|batch| align_batch(batch, &schema))
             .collect::<Result<Vec<_>, _>>()?;
-        let files = self.files(db, table, first_seq).await?;
+        let files = self.files(database.id, definition.id, first_seq).await?;
         Ok(Some(TableSnapshot {
             schema,
             batches,

@@ -1,12 +1,17 @@
-//! `WriteBatch`: what one validated write becomes, and its byte encoding for the WAL.
+//! `WriteBatch`: what one validated write becomes; [`LoggedWrite`]: that plus the catalog ids of
+//! its database and tables, and its byte encoding for the WAL.
 //!
 //! The WAL stores these bytes opaquely and hands them back on replay, so the encoding is
 //! self-describing: every table travels as an Arrow IPC stream carrying its own schema (ns
-//! timestamps, typed fields, dictionary tags), and nothing depends on catalog ids.
+//! timestamps, typed fields, dictionary tags). The ids say which database the rows belong to: a
+//! record of a deleted database is skipped by id on replay and when persisting, so it never
+//! reaches a new database of the same name (names are kept for messages only).
 //!
 //! Layout (integers little-endian):
-//! `b"LWB1"`, `u32` db length, db, `u32` table count, then per table:
-//! `u32` name length, name, `u32` IPC length, Arrow IPC stream.
+//! `b"LWB2"`, `u32` db id, `u32` db length, db, `u32` table count, then per table:
+//! `u32` table id, `u32` name length, name, `u32` IPC length, Arrow IPC stream.
+//! Records of the first format, `b"LWB1"` (the same without ids), are still read: their ids are
+//! looked up by name.
 use std::io::Cursor;
 
 use arrow::error::ArrowError;
@@ -15,7 +20,11 @@ use arrow::ipc::writer::StreamWriter;
 use arrow::record_batch::RecordBatch;
 use thiserror::Error;
 
-const MAGIC: &[u8; 4] = b"LWB1";
+use crate::catalog::{DbId, TableId};
+
+const MAGIC: &[u8; 4] = b"LWB2";
+/// The first format, without ids.
+const MAGIC_V1: &[u8; 4] = b"LWB1";
 
 /// The rows one write adds, per table, for one database.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,9 +33,24 @@ pub struct WriteBatch {
     pub tables: Vec<(String, RecordBatch)>,
 }
 
+/// The catalog ids of a batch's database and of each of its tables (in the batch's order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchIds {
+    pub db: DbId,
+    pub tables: Vec<TableId>,
+}
+
+/// One WAL record: a write's rows and the ids they were validated against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedWrite {
+    /// `None` only for records of the first format (written before ids existed).
+    pub ids: Option<BatchIds>,
+    pub batch: WriteBatch,
+}
+
 #[derive(Debug, Error)]
 pub enum BatchDecodeError {
-    #[error("write batch does not start with the LWB1 magic")]
+    #[error("write batch does not start with the LWB2 (or LWB1) magic")]
     BadMagic,
     #[error("write batch truncated at byte {0}")]
     Truncated(usize),
@@ -44,18 +68,30 @@ impl WriteBatch {
     pub fn rows(&self) -> usize {
         self.tables.iter().map(|(_, b)| b.num_rows()).sum()
     }
+}
 
-    pub fn encode(&self) -> Result<Vec<u8>, ArrowError> {
-        let mut out = Vec::with_capacity(64 + self.tables.len() * 1024);
+impl LoggedWrite {
+    pub fn encode(&self) -> Result<Vec<u8>, BatchEncodeError> {
+        let ids = self.ids.as_ref().ok_or(BatchEncodeError::NoIds)?;
+        let batch = &self.batch;
+        if ids.tables.len() != batch.tables.len() {
+            return Err(BatchEncodeError::IdCount {
+                ids: ids.tables.len(),
+                tables: batch.tables.len(),
+            });
+        }
+        let mut out = Vec::with_capacity(64 + batch.tables.len() * 1024);
         out.extend_from_slice(MAGIC);
-        put_bytes(&mut out, self.db.as_bytes());
-        out.extend_from_slice(&(self.tables.len() as u32).to_le_bytes());
-        for (name, batch) in &self.tables {
+        out.extend_from_slice(&ids.db.to_le_bytes());
+        put_bytes(&mut out, batch.db.as_bytes());
+        out.extend_from_slice(&(batch.tables.len() as u32).to_le_bytes());
+        for ((name, rb), id) in batch.tables.iter().zip(&ids.tables) {
+            out.extend_from_slice(&id.to_le_bytes());
             put_bytes(&mut out, name.as_bytes());
             let mut ipc = Vec::new();
             {
-                let mut w = StreamWriter::try_new(&mut ipc, &batch.schema())?;
-                w.write(batch)?;
+                let mut w = StreamWriter::try_new(&mut ipc, &rb.schema())?;
+                w.write(rb)?;
                 w.finish()?;
             }
             put_bytes(&mut out, &ipc);
@@ -65,13 +101,20 @@ impl WriteBatch {
 
     pub fn decode(bytes: &[u8]) -> Result<Self, BatchDecodeError> {
         let mut r = Reader { bytes, pos: 0 };
-        if r.take(4)? != MAGIC {
-            return Err(BatchDecodeError::BadMagic);
-        }
+        let with_ids = match r.take(4)? {
+            m if m == MAGIC => true,
+            m if m == MAGIC_V1 => false,
+            _ => return Err(BatchDecodeError::BadMagic),
+        };
+        let db_id = if with_ids { Some(r.u32()?) } else { None };
         let db = r.string()?;
         let count = r.u32()? as usize;
         let mut tables = Vec::with_capacity(count.min(4096));
+        let mut table_ids = Vec::with_capacity(if with_ids { count.min(4096) } else { 0 });
         for _ in 0..count {
+            if with_ids {
+                table_ids.push(r.u32()?);
+            }
             let table = r.string()?;
             let len = r.u32()? as usize;
             let ipc = r.take(len)?;
@@ -93,8 +136,24 @@ impl WriteBatch {
         if r.pos != bytes.len() {
             return Err(BatchDecodeError::Trailing(bytes.len() - r.pos));
         }
-        Ok(WriteBatch { db, tables })
+        Ok(LoggedWrite {
+            ids: db_id.map(|db| BatchIds {
+                db,
+                tables: table_ids,
+            }),
+            batch: WriteBatch { db, tables },
+        })
     }
+}
+
+#[derive(Debug, Error)]
+pub enum BatchEncodeError {
+    #[error("a write is logged only with the ids of its database and tables")]
+    NoIds,
+    #[error("write batch has {ids} table ids for {tables} tables")]
+    IdCount { ids: usize, tables: usize },
+    #[error(transparent)]
+    Arrow(#[from] ArrowError),
 }
 
 fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
@@ -139,7 +198,7 @@ mod tests {
     use arrow::datatypes::Int32Type;
     use std::sync::Arc;
 
-    fn sample() -> WriteBatch {
+    fn sample() -> LoggedWrite {
         let mut room = StringDictionaryBuilder::<Int32Type>::new();
         room.append_value("Kitchen");
         room.append_null();
@@ -155,9 +214,15 @@ mod tests {
             ),
         ])
         .unwrap();
-        WriteBatch {
-            db: "sensors".into(),
-            tables: vec![("home".into(), batch.clone()), ("other".into(), batch)],
+        LoggedWrite {
+            ids: Some(BatchIds {
+                db: 3,
+                tables: vec![7, 9],
+            }),
+            batch: WriteBatch {
+                db: "sensors".into(),
+                tables: vec![("home".into(), batch.clone()), ("other".into(), batch)],
+            },
         }
     }
 
@@ -165,26 +230,58 @@ mod tests {
     fn round_trips() {
         let b = sample();
         let bytes = b.encode().unwrap();
-        assert_eq!(WriteBatch::decode(&bytes).unwrap(), b);
+        assert_eq!(LoggedWrite::decode(&bytes).unwrap(), b);
+    }
+
+    #[test]
+    fn reads_records_written_before_ids() {
+        let b = sample();
+        let mut v1 = MAGIC_V1.to_vec();
+        put_bytes(&mut v1, b.batch.db.as_bytes());
+        v1.extend_from_slice(&2u32.to_le_bytes());
+        for (name, rb) in &b.batch.tables {
+            put_bytes(&mut v1, name.as_bytes());
+            let mut ipc = Vec::new();
+            let mut w = StreamWriter::try_new(&mut ipc, &rb.schema()).unwrap();
+            w.write(rb).unwrap();
+            w.finish().unwrap();
+            drop(w);
+            put_bytes(&mut v1, &ipc);
+        }
+        let read = LoggedWrite::decode(&v1).unwrap();
+        assert_eq!(read.ids, None);
+        assert_eq!(read.batch, b.batch);
+    }
+
+    #[test]
+    fn logs_only_with_ids() {
+        let mut b = sample();
+        b.ids.as_mut().unwrap().tables.pop();
+        assert!(matches!(
+            b.encode(),
+            Err(BatchEncodeError::IdCount { ids: 1, tables: 2 })
+        ));
+        b.ids = None;
+        assert!(matches!(b.encode(), Err(BatchEncodeError::NoIds)));
     }
 
     #[test]
     fn rejects_damage() {
         let bytes = sample().encode().unwrap();
         assert!(matches!(
-            WriteBatch::decode(&bytes[..bytes.len() - 3]),
+            LoggedWrite::decode(&bytes[..bytes.len() - 3]),
             Err(BatchDecodeError::Truncated(_)) | Err(BatchDecodeError::Arrow { .. })
         ));
         let mut bad = bytes.clone();
         bad[0] = b'X';
         assert!(matches!(
-            WriteBatch::decode(&bad),
+            LoggedWrite::decode(&bad),
             Err(BatchDecodeError::BadMagic)
         ));
         let mut long = bytes;
         long.push(0);
         assert!(matches!(
-            WriteBatch::decode(&long),
+            LoggedWrite::decode(&long),
             Err(BatchDecodeError::Trailing(1))
         ));
     }

@@ -16,8 +16,8 @@ use linewise_core::Precision;
 use thiserror::Error;
 
 use crate::buffer::{Buffer, BufferError};
-use crate::catalog::{Catalog, CatalogError, MAX_DATABASES};
-use batch::WriteBatch;
+use crate::catalog::{Catalog, CatalogError, CatalogState, DbId, MAX_DATABASES};
+use batch::{BatchIds, LoggedWrite, WriteBatch};
 pub use line_error::LineError;
 
 /// How often a write validates again after losing a race for the same new columns.
@@ -31,14 +31,14 @@ pub enum WalError {
     Io(String),
 }
 
-/// The durability seam: the WAL appends a validated write (its `encode()`d bytes) before the
-/// rows reach the buffer, and resolves once they are durable when `sync` is true. It answers the
+/// The durability seam: the WAL appends a validated write with its catalog ids (its `encode()`d
+/// bytes) before the rows reach the buffer, and resolves once they are durable when `sync` is true. It answers the
 /// WAL segment the write went to: the buffer tags the rows with it and drops them once that
 /// segment is persisted.
 pub trait Wal: Send + Sync {
     fn append<'a>(
         &'a self,
-        batch: &'a WriteBatch,
+        write: &'a LoggedWrite,
         sync: bool,
     ) -> Pin<Box<dyn Future<Output = Result<u64, WalError>> + Send + 'a>>;
 }
@@ -49,7 +49,7 @@ pub struct NoWal;
 impl Wal for NoWal {
     fn append<'a>(
         &'a self,
-        _batch: &'a WriteBatch,
+        _write: &'a LoggedWrite,
         _sync: bool,
     ) -> Pin<Box<dyn Future<Output = Result<u64, WalError>> + Send + 'a>> {
         Box::pin(async { Ok(0) })
@@ -111,26 +111,38 @@ impl Writer {
         // Taken once per request, as InfluxDB does: lines without a timestamp share it.
         let now = now_ns();
         let mut attempt = 0;
-        let validated = loop {
+        let (validated, ids) = loop {
             attempt += 1;
             let snapshot = self.catalog.snapshot();
-            let is_new_db = !snapshot.databases.contains_key(req.db);
-            if is_new_db && snapshot.databases.len() >= MAX_DATABASES {
+            let validated_against = snapshot.databases.get(req.db).map(|d| d.id);
+            if validated_against.is_none() && snapshot.databases.len() >= MAX_DATABASES {
                 return Err(WriteError::TooManyDatabases);
             }
             let v = validate::validate(&snapshot, req, now)?;
-            if v.changes.columns.is_empty() {
-                break v;
+            if !v.changes.columns.is_empty() {
+                match self.catalog.commit(req.db, &v.changes) {
+                    Ok(()) => {}
+                    Err(CatalogError::Conflict) if attempt < MAX_COMMIT_ATTEMPTS => continue,
+                    Err(CatalogError::Conflict) => return Err(WriteError::Contention),
+                    Err(CatalogError::TooManyDatabases) => {
+                        return Err(WriteError::TooManyDatabases)
+                    }
+                    Err(e) => return Err(WriteError::Catalog(e)),
+                }
             }
-            match self.catalog.commit(req.db, &v.changes) {
-                Ok(()) => break v,
-                Err(CatalogError::Conflict) if attempt < MAX_COMMIT_ATTEMPTS => continue,
-                Err(CatalogError::Conflict) => return Err(WriteError::Contention),
-                Err(CatalogError::TooManyDatabases) => return Err(WriteError::TooManyDatabases),
-                Err(e) => return Err(WriteError::Catalog(e)),
+            if v.batch.tables.is_empty() {
+                break (v, None);
+            }
+            // The ids of the database the rows were checked against: deleted (and maybe created
+            // again under the same name) since, the write is validated again.
+            match batch_ids(&self.catalog.snapshot(), &v.batch, validated_against) {
+                Some(ids) => break (v, Some(ids)),
+                None if attempt < MAX_COMMIT_ATTEMPTS => continue,
+                None => return Err(WriteError::Contention),
             }
         };
-        if validated.batch.tables.is_empty() {
+        // No ids: no line was accepted.
+        let Some(ids) = ids else {
             if validated.errors.is_empty() {
                 return Err(WriteError::Empty);
             }
@@ -138,9 +150,13 @@ impl Writer {
                 accepted: 0,
                 errors: validated.errors,
             });
-        }
-        let segment = self.wal.append(&validated.batch, !req.no_sync).await?;
-        self.buffer.insert(&validated.batch, segment)?;
+        };
+        let logged = LoggedWrite {
+            ids: Some(ids),
+            batch: validated.batch,
+        };
+        let segment = self.wal.append(&logged, !req.no_sync).await?;
+        self.buffer.insert(&logged.batch, segment)?;
         Ok(WriteOutcome {
             accepted: validated.accepted,
             errors: validated.errors,
@@ -148,15 +164,53 @@ impl Writer {
     }
 
     /// Puts a write read back from WAL segment `segment` into the buffer (on start). Writes to
-    /// databases deleted since are skipped.
+    /// databases deleted since are skipped by id, so they never reach a new database of the same
+    /// name.
     pub fn replay(&self, bytes: &[u8], segment: u64) -> Result<usize, ReplayError> {
-        let batch = WriteBatch::decode(bytes)?;
-        if !self.catalog.snapshot().databases.contains_key(&batch.db) {
+        let logged = LoggedWrite::decode(bytes)?;
+        if !is_live(&self.catalog.snapshot(), &logged) {
             return Ok(0);
         }
-        self.buffer.insert(&batch, segment)?;
-        Ok(batch.rows())
+        self.buffer.insert(&logged.batch, segment)?;
+        Ok(logged.batch.rows())
     }
+}
+
+/// The ids of `batch`'s database and tables in `catalog`; `None` when one is missing or the
+/// database is no longer the one (`expected`) the rows were validated against.
+fn batch_ids(
+    catalog: &CatalogState,
+    batch: &WriteBatch,
+    expected: Option<DbId>,
+) -> Option<BatchIds> {
+    let db = catalog.databases.get(&batch.db)?;
+    if expected.is_some_and(|id| id != db.id) {
+        return None;
+    }
+    let tables = batch
+        .tables
+        .iter()
+        .map(|(name, _)| db.tables.get(name).map(|t| t.id))
+        .collect::<Option<Vec<_>>>()?;
+    Some(BatchIds { db: db.id, tables })
+}
+
+/// Whether a logged write belongs to a database that still exists: the same id, and every table
+/// the same id (records of the first format, without ids, go by name).
+pub fn is_live(catalog: &CatalogState, logged: &LoggedWrite) -> bool {
+    let Some(db) = catalog.databases.get(&logged.batch.db) else {
+        return false;
+    };
+    let Some(ids) = &logged.ids else {
+        return true;
+    };
+    db.id == ids.db
+        && logged
+            .batch
+            .tables
+            .iter()
+            .zip(&ids.tables)
+            .all(|((name, _), id)| db.tables.get(name).is_some_and(|t| t.id == *id))
 }
 
 #[derive(Debug, Error)]
@@ -165,4 +219,78 @@ pub enum ReplayError {
     Decode(#[from] batch::BatchDecodeError),
     #[error(transparent)]
     Buffer(#[from] BufferError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// Keeps what the write path logs, as the WAL would.
+    #[derive(Default)]
+    struct Recorded(Mutex<Vec<Vec<u8>>>);
+
+    impl Wal for Recorded {
+        fn append<'a>(
+            &'a self,
+            write: &'a LoggedWrite,
+            _sync: bool,
+        ) -> Pin<Box<dyn Future<Output = Result<u64, WalError>> + Send + 'a>> {
+            Box::pin(async move {
+                let bytes = write.encode().map_err(|e| WalError::Io(e.to_string()))?;
+                self.0.lock().unwrap().push(bytes);
+                Ok(1)
+            })
+        }
+    }
+
+    fn request<'a>(db: &'a str, body: &'a str) -> WriteRequest<'a> {
+        WriteRequest {
+            db,
+            body,
+            precision: Precision::Nanosecond,
+            accept_partial: true,
+            no_sync: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn replay_after_delete_and_recreate_skips_the_old_database_by_id() {
+        let catalog = Arc::new(Catalog::in_memory());
+        let wal = Arc::new(Recorded::default());
+        let writer = Writer {
+            catalog: catalog.clone(),
+            buffer: Arc::new(Buffer::new(usize::MAX)),
+            wal: wal.clone(),
+        };
+        writer.write(&request("x", "t f=1i 1")).await.unwrap();
+        catalog.delete_database("x").unwrap();
+        writer.buffer.drop_database("x");
+        writer.write(&request("x", "t f=\"s\" 2")).await.unwrap();
+        let records = wal.0.lock().unwrap().clone();
+        let ids: Vec<_> = records
+            .iter()
+            .map(|r| LoggedWrite::decode(r).unwrap().ids.unwrap().db)
+            .collect();
+        assert_eq!(ids, [1, 2]);
+
+        // A restart: the same catalog, an empty buffer, the WAL replayed in order.
+        let restarted = Writer {
+            catalog,
+            buffer: Arc::new(Buffer::new(usize::MAX)),
+            wal: Arc::new(NoWal),
+        };
+        assert_eq!(
+            restarted.replay(&records[0], 1).unwrap(),
+            0,
+            "deleted database"
+        );
+        assert_eq!(restarted.replay(&records[1], 1).unwrap(), 1);
+        let snap = restarted.buffer.snapshot("x", "t").unwrap().unwrap();
+        assert_eq!(
+            snap.schema.field_with_name("f").unwrap().data_type(),
+            &arrow::datatypes::DataType::Utf8
+        );
+        assert_eq!(snap.batches.iter().map(|b| b.num_rows()).sum::<usize>(), 1);
+    }
 }
