@@ -4,6 +4,7 @@
 //! catalog as its `KnownSchema`); this module adds what needs the server's state: the catalog's
 //! limits, the columns a write creates, and the order of the durable steps.
 pub mod batch;
+pub mod cpu;
 pub mod line_error;
 mod validate;
 
@@ -18,6 +19,7 @@ use thiserror::Error;
 use crate::buffer::{Buffer, BufferError};
 use crate::catalog::{Catalog, CatalogError, MAX_DATABASES};
 use batch::WriteBatch;
+use cpu::CpuSlots;
 pub use line_error::LineError;
 
 /// How often a write validates again after losing a race for the same new columns.
@@ -97,6 +99,8 @@ pub struct Writer {
     pub catalog: Arc<Catalog>,
     pub buffer: Arc<Buffer>,
     pub wal: Arc<dyn Wal>,
+    /// Where the CPU part of a large write runs.
+    pub cpu: CpuSlots,
 }
 
 fn now_ns() -> i64 {
@@ -110,26 +114,10 @@ impl Writer {
         self.buffer.check_capacity()?;
         // Taken once per request, as InfluxDB does: lines without a timestamp share it.
         let now = now_ns();
-        let mut attempt = 0;
-        let validated = loop {
-            attempt += 1;
-            let snapshot = self.catalog.snapshot();
-            let is_new_db = !snapshot.databases.contains_key(req.db);
-            if is_new_db && snapshot.databases.len() >= MAX_DATABASES {
-                return Err(WriteError::TooManyDatabases);
-            }
-            let v = validate::validate(&snapshot, req, now)?;
-            if v.changes.columns.is_empty() {
-                break v;
-            }
-            match self.catalog.commit(req.db, &v.changes) {
-                Ok(()) => break v,
-                Err(CatalogError::Conflict) if attempt < MAX_COMMIT_ATTEMPTS => continue,
-                Err(CatalogError::Conflict) => return Err(WriteError::Contention),
-                Err(CatalogError::TooManyDatabases) => return Err(WriteError::TooManyDatabases),
-                Err(e) => return Err(WriteError::Catalog(e)),
-            }
-        };
+        let validated = self
+            .cpu
+            .run(req.body.len(), || self.prepare(req, now))
+            .await?;
         if validated.batch.tables.is_empty() {
             if validated.errors.is_empty() {
                 return Err(WriteError::Empty);
@@ -145,6 +133,31 @@ impl Writer {
             accepted: validated.accepted,
             errors: validated.errors,
         })
+    }
+
+    /// The CPU part of a write, synchronous so that it can run off the async workers: parse,
+    /// validate and build the columns, and commit the new columns to the catalog.
+    fn prepare(&self, req: &WriteRequest<'_>, now: i64) -> Result<validate::Validated, WriteError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let snapshot = self.catalog.snapshot();
+            let is_new_db = !snapshot.databases.contains_key(req.db);
+            if is_new_db && snapshot.databases.len() >= MAX_DATABASES {
+                return Err(WriteError::TooManyDatabases);
+            }
+            let v = validate::validate(&snapshot, req, now)?;
+            if v.changes.columns.is_empty() {
+                return Ok(v);
+            }
+            match self.catalog.commit(req.db, &v.changes) {
+                Ok(()) => return Ok(v),
+                Err(CatalogError::Conflict) if attempt < MAX_COMMIT_ATTEMPTS => continue,
+                Err(CatalogError::Conflict) => return Err(WriteError::Contention),
+                Err(CatalogError::TooManyDatabases) => return Err(WriteError::TooManyDatabases),
+                Err(e) => return Err(WriteError::Catalog(e)),
+            }
+        }
     }
 
     /// Puts a write read back from WAL segment `segment` into the buffer (on start). Writes to
