@@ -49,7 +49,8 @@ export type ErrorKind =
   | 'column_kind_conflict'
   | 'duplicate_tag'
   | 'duplicate_field'
-  | 'reserved_column';
+  | 'reserved_column'
+  | 'too_many_columns';
 
 /** One problem on one line. Columns are 1-based and count Unicode code points; `endColumn` is exclusive. */
 export interface LineError {

@@ -68,6 +68,8 @@ pub enum ErrorKind {
     DuplicateField,
     /// A tag or field named `time`.
     ReservedColumn,
+    /// More tags and fields in one line than the validator's column limit.
+    TooManyColumns,
 }
 
 impl ErrorKind {
@@ -106,6 +108,7 @@ impl ErrorKind {
             ErrorKind::DuplicateTag => "duplicate_tag",
             ErrorKind::DuplicateField => "duplicate_field",
             ErrorKind::ReservedColumn => "reserved_column",
+            ErrorKind::TooManyColumns => "too_many_columns",
         }
     }
 }

@@ -227,7 +227,7 @@ pub fn error_kinds() -> Vec<String> {
 }
 
 /// The core's error kinds in declaration order; the test below fails to compile when one is added.
-const ALL_KINDS: [ErrorKind; 32] = [
+const ALL_KINDS: [ErrorKind; 33] = [
     ErrorKind::InvalidUtf8,
     ErrorKind::MissingMeasurement,
     ErrorKind::UnexpectedTab,
@@ -260,6 +260,7 @@ const ALL_KINDS: [ErrorKind; 32] = [
     ErrorKind::DuplicateTag,
     ErrorKind::DuplicateField,
     ErrorKind::ReservedColumn,
+    ErrorKind::TooManyColumns,
 ];
 
 #[cfg(test)]
@@ -302,6 +303,7 @@ mod tests {
             ErrorKind::DuplicateTag => 29,
             ErrorKind::DuplicateField => 30,
             ErrorKind::ReservedColumn => 31,
+            ErrorKind::TooManyColumns => 32,
         }
     }
 

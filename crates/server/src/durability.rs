@@ -167,6 +167,7 @@ impl Durability {
                 wal: wal.clone(),
                 persist: persist.clone(),
             }),
+            cpu: Default::default(),
         };
         let mut rows = 0;
         let mut records = 0;

@@ -99,6 +99,8 @@ const KIND_CASES = {
   duplicate_tag: ['m,t=a,t=b f=1', {}, 1, 7, 8],
   duplicate_field: ['m f=1,f=2', {}, 1, 7, 8],
   reserved_column: ['m time=1', {}, 1, 3, 7],
+  // 501 fields, one past InfluxDB 3's 500 columns per table: marked at the 501st key.
+  too_many_columns: [`m ${Array.from({ length: 501 }, (_, i) => `f${i}=1`).join(',')}`, {}, 1, 3393, 3397],
 };
 
 test('every error kind the core reports, with its position', () => {

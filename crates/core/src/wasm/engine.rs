@@ -9,6 +9,7 @@ use alloc::vec::Vec;
 use core::mem;
 
 use super::encode::Encoded;
+use crate::validate::MAX_COLUMNS_PER_TABLE;
 use crate::{
     parse_lines, BatchValidator, Diagnostic, ErrorKind, KnownSchema, Line, Precision,
     MAX_STRING_LEN,
@@ -50,7 +51,8 @@ impl<'s> Engine<'s> {
         default_time_ns: i64,
     ) -> Self {
         Engine {
-            validator: BatchValidator::new(precision, schema),
+            validator: BatchValidator::new(precision, schema)
+                .with_max_columns(MAX_COLUMNS_PER_TABLE),
             collect,
             default_time_ns,
             carry: Vec::new(),

@@ -4,8 +4,11 @@
 //! sync ran), encode them into one buffer, `write` it, `fdatasync` if any of them asked for
 //! durability (or unsynced `no_sync` bytes are older than the flush interval), then answer them all.
 //! On an I/O error every waiting request gets the error, the log refuses appends, and the thread
-//! retries (re-opening the segment and cutting it back to its last synced length) until the disk
-//! works again.
+//! retries until the disk works again. A `no_sync` append is acknowledged once written, before it
+//! is synced, so the writer keeps the bytes written since the last sync: on recovery the segment is
+//! cut back to its last synced length and those bytes are written (and synced) again, and a segment
+//! sealed while the disk failed is announced for persistence only once they are. An acknowledged
+//! record therefore stays in its segment whatever the disk did in between.
 use super::format;
 use super::segment::segment_file_name;
 use super::{SealedSegment, WalError};
@@ -22,6 +25,9 @@ use tokio::sync::oneshot;
 const MAX_GROUP_BYTES: usize = 16 * 1024 * 1024;
 /// How often a failed log retries its disk.
 const RETRY_INTERVAL: Duration = Duration::from_millis(250);
+/// Most bytes written but not synced: past this a segment is synced before the flush interval, so
+/// the copy kept for a rewrite after an I/O error stays bounded.
+const MAX_UNSYNCED_BYTES: usize = 4 * MAX_GROUP_BYTES;
 
 pub(super) enum Request {
     Append {
@@ -66,6 +72,9 @@ struct Open {
     len: u64,
     /// Bytes known to be on disk.
     synced_len: u64,
+    /// The records written since the last sync (the file's bytes `synced_len..len`), some of them
+    /// acknowledged `no_sync` appends: written again if an I/O error may have lost them.
+    unsynced: Vec<u8>,
 }
 
 pub(super) struct Writer {
@@ -79,6 +88,9 @@ pub(super) struct Writer {
     /// When the oldest written-but-unsynced byte was written.
     unsynced_since: Option<Instant>,
     failed: bool,
+    /// Segments sealed while the disk failed, oldest first: their unsynced records are written
+    /// again before they are announced for persistence.
+    stranded: Vec<Open>,
 }
 
 type Ack = oneshot::Sender<Result<(), WalError>>;
@@ -100,6 +112,7 @@ impl Writer {
             open: None,
             unsynced_since: None,
             failed: false,
+            stranded: Vec::new(),
         };
         w.open_current()?;
         Ok(w)
@@ -109,45 +122,31 @@ impl Writer {
         self.dir.join(segment_file_name(id))
     }
 
-    /// Opens (creating if needed) the current segment; an existing file is cut back to what is known
-    /// to be synced, which is how a failed segment is resumed.
+    /// Opens the current segment: the open one again after an I/O error (see `restore`), else a
+    /// new file with a segment header.
     fn open_current(&mut self) -> io::Result<()> {
         let id = self.current;
         let path = self.path(id);
-        let resume = self
-            .open
-            .as_ref()
-            .filter(|o| o.id == id)
-            .map(|o| o.synced_len);
+        if let Some(open) = self.open.as_mut().filter(|o| o.id == id) {
+            return restore(&path, open);
+        }
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
-            .truncate(false)
+            .truncate(true)
             .open(&path)?;
-        let len = match resume {
-            Some(synced) => {
-                file.set_len(synced)?;
-                synced
-            }
-            None => {
-                file.set_len(0)?;
-                file.write_all(&format::segment_header())?;
-                format::SEGMENT_HEADER_LEN as u64
-            }
-        };
-        use std::io::Seek;
-        file.seek(io::SeekFrom::Start(len))?;
+        file.write_all(&format::segment_header())?;
         file.sync_all()?;
         File::open(&self.dir)?.sync_all()?;
-        if resume.is_none() {
-            self.health.live.lock().expect("live lock").insert(id);
-        }
+        self.health.live.lock().expect("live lock").insert(id);
+        let len = format::SEGMENT_HEADER_LEN as u64;
         self.open = Some(Open {
             id,
             file,
             len,
             synced_len: len,
+            unsynced: Vec::new(),
         });
         Ok(())
     }
@@ -244,12 +243,7 @@ impl Writer {
                     if !self.failed {
                         self.finish_segment(&mut buf, &mut wait_sync, &mut wait_write, segment + 1);
                     } else {
-                        // Its synced records still need persisting; the next segment is created
-                        // once the disk recovers.
-                        if let Some(open) = self.open.take() {
-                            self.announce(open);
-                        }
-                        self.current = segment + 1;
+                        self.strand(segment + 1);
                     }
                 }
                 Request::Seal { .. } => {}
@@ -259,7 +253,11 @@ impl Writer {
         let written = self.write(&buf, &mut wait_write);
         let due = self
             .unsynced_since
-            .is_some_and(|t| t.elapsed() >= self.flush_interval);
+            .is_some_and(|t| t.elapsed() >= self.flush_interval)
+            || self
+                .open
+                .as_ref()
+                .is_some_and(|o| o.unsynced.len() >= MAX_UNSYNCED_BYTES);
         if written && (any_sync || due || shutdown.is_some()) {
             self.sync(&mut wait_sync);
         } else {
@@ -293,6 +291,7 @@ impl Writer {
             self.answer(wait_sync, false);
         }
         if self.failed {
+            self.strand(next);
             return;
         }
         // The next segment exists before the sealed one is announced, so the set of live
@@ -306,6 +305,15 @@ impl Writer {
         if let Err(e) = opened {
             self.fail(format!("creating {}: {e}", self.path(next).display()));
         }
+    }
+
+    /// Seals the open segment while the disk fails: it is kept, to be restored and announced on
+    /// recovery, and `next` becomes the current segment (created on recovery too).
+    fn strand(&mut self, next: u64) {
+        if let Some(open) = self.open.take() {
+            self.stranded.push(open);
+        }
+        self.current = next;
     }
 
     fn announce(&self, open: Open) {
@@ -322,10 +330,10 @@ impl Writer {
             return !self.failed;
         }
         let result = match self.open.as_mut() {
-            Some(open) => open
-                .file
-                .write_all(buf)
-                .map(|()| open.len += buf.len() as u64),
+            Some(open) => open.file.write_all(buf).map(|()| {
+                open.len += buf.len() as u64;
+                open.unsynced.extend_from_slice(buf);
+            }),
             None => Err(io::Error::other("no open segment")),
         };
         match result {
@@ -366,6 +374,7 @@ impl Writer {
         match open.file.sync_data() {
             Ok(()) => {
                 open.synced_len = open.len;
+                open.unsynced.clear();
                 self.health.syncs.fetch_add(1, Ordering::Relaxed);
                 self.unsynced_since = None;
                 self.answer(wait_sync, true);
@@ -398,20 +407,21 @@ impl Writer {
         self.health.set(Some(msg));
     }
 
-    /// Re-opens the current segment, cut back to its last synced length; clears the error on success.
+    /// Restores the segments sealed during the failure and announces them, then re-opens (or
+    /// creates) the current segment; clears the error once all of it worked.
     fn try_recover(&mut self) {
-        let unsynced = self
-            .open
-            .as_ref()
-            .filter(|o| o.id == self.current)
-            .map_or(0, |o| o.len - o.synced_len);
+        while let Some(open) = self.stranded.first_mut() {
+            let path = self.dir.join(segment_file_name(open.id));
+            if let Err(e) = restore(&path, open) {
+                let msg = format!("restoring {}: {e}", path.display());
+                self.health.set(Some(msg));
+                return;
+            }
+            let open = self.stranded.remove(0);
+            self.announce(open);
+        }
         match self.open_current() {
             Ok(()) => {
-                if unsynced > 0 {
-                    self.health
-                        .unpersisted
-                        .fetch_sub(unsynced, Ordering::Relaxed);
-                }
                 tracing::info!("WAL: disk writable again, appends resumed");
                 self.failed = false;
                 self.health.set(None);
@@ -425,3 +435,21 @@ impl Writer {
         }
     }
 }
+
+/// Puts `open`'s segment file back to what was written to it: cut to the length known synced
+/// (dropping whatever a failed write left), its unsynced records written again, then synced.
+fn restore(path: &std::path::Path, open: &mut Open) -> io::Result<()> {
+    use std::io::Seek;
+    let mut file = OpenOptions::new().read(true).write(true).open(path)?;
+    file.set_len(open.synced_len)?;
+    file.seek(io::SeekFrom::Start(open.synced_len))?;
+    file.write_all(&open.unsynced)?;
+    file.sync_all()?;
+    open.file = file;
+    open.synced_len = open.len;
+    open.unsynced.clear();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

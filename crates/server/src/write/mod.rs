@@ -4,6 +4,7 @@
 //! catalog as its `KnownSchema`); this module adds what needs the server's state: the catalog's
 //! limits, the columns a write creates, and the order of the durable steps.
 pub mod batch;
+pub mod cpu;
 pub mod line_error;
 mod validate;
 
@@ -18,6 +19,7 @@ use thiserror::Error;
 use crate::buffer::{Buffer, BufferError};
 use crate::catalog::{Catalog, CatalogError, CatalogState, DbId, MAX_DATABASES};
 use batch::{BatchIds, LoggedWrite, WriteBatch};
+use cpu::CpuSlots;
 pub use line_error::LineError;
 
 /// How often a write validates again after losing a race for the same new columns.
@@ -97,6 +99,8 @@ pub struct Writer {
     pub catalog: Arc<Catalog>,
     pub buffer: Arc<Buffer>,
     pub wal: Arc<dyn Wal>,
+    /// Where the CPU part of a large write runs.
+    pub cpu: CpuSlots,
 }
 
 fn now_ns() -> i64 {
@@ -110,37 +114,10 @@ impl Writer {
         self.buffer.check_capacity()?;
         // Taken once per request, as InfluxDB does: lines without a timestamp share it.
         let now = now_ns();
-        let mut attempt = 0;
-        let (validated, ids) = loop {
-            attempt += 1;
-            let snapshot = self.catalog.snapshot();
-            let validated_against = snapshot.databases.get(req.db).map(|d| d.id);
-            if validated_against.is_none() && snapshot.databases.len() >= MAX_DATABASES {
-                return Err(WriteError::TooManyDatabases);
-            }
-            let v = validate::validate(&snapshot, req, now)?;
-            if !v.changes.columns.is_empty() {
-                match self.catalog.commit(req.db, &v.changes) {
-                    Ok(()) => {}
-                    Err(CatalogError::Conflict) if attempt < MAX_COMMIT_ATTEMPTS => continue,
-                    Err(CatalogError::Conflict) => return Err(WriteError::Contention),
-                    Err(CatalogError::TooManyDatabases) => {
-                        return Err(WriteError::TooManyDatabases)
-                    }
-                    Err(e) => return Err(WriteError::Catalog(e)),
-                }
-            }
-            if v.batch.tables.is_empty() {
-                break (v, None);
-            }
-            // The ids of the database the rows were checked against: deleted (and maybe created
-            // again under the same name) since, the write is validated again.
-            match batch_ids(&self.catalog.snapshot(), &v.batch, validated_against) {
-                Some(ids) => break (v, Some(ids)),
-                None if attempt < MAX_COMMIT_ATTEMPTS => continue,
-                None => return Err(WriteError::Contention),
-            }
-        };
+        let (validated, ids) = self
+            .cpu
+            .run(req.body.len(), || self.prepare(req, now))
+            .await?;
         // No ids: no line was accepted.
         let Some(ids) = ids else {
             if validated.errors.is_empty() {
@@ -161,6 +138,47 @@ impl Writer {
             accepted: validated.accepted,
             errors: validated.errors,
         })
+    }
+
+    /// The CPU part of a write, synchronous so that it can run off the async workers: parse,
+    /// validate and build the columns, commit the new columns to the catalog, and take the ids of
+    /// the database and tables the rows were checked against (`None` when no line was accepted).
+    fn prepare(
+        &self,
+        req: &WriteRequest<'_>,
+        now: i64,
+    ) -> Result<(validate::Validated, Option<BatchIds>), WriteError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let snapshot = self.catalog.snapshot();
+            let validated_against = snapshot.databases.get(req.db).map(|d| d.id);
+            if validated_against.is_none() && snapshot.databases.len() >= MAX_DATABASES {
+                return Err(WriteError::TooManyDatabases);
+            }
+            let v = validate::validate(&snapshot, req, now)?;
+            if !v.changes.columns.is_empty() {
+                match self.catalog.commit(req.db, &v.changes) {
+                    Ok(()) => {}
+                    Err(CatalogError::Conflict) if attempt < MAX_COMMIT_ATTEMPTS => continue,
+                    Err(CatalogError::Conflict) => return Err(WriteError::Contention),
+                    Err(CatalogError::TooManyDatabases) => {
+                        return Err(WriteError::TooManyDatabases)
+                    }
+                    Err(e) => return Err(WriteError::Catalog(e)),
+                }
+            }
+            if v.batch.tables.is_empty() {
+                return Ok((v, None));
+            }
+            // The ids of the database the rows were checked against: deleted (and maybe created
+            // again under the same name) since, the write is validated again.
+            match batch_ids(&self.catalog.snapshot(), &v.batch, validated_against) {
+                Some(ids) => return Ok((v, Some(ids))),
+                None if attempt < MAX_COMMIT_ATTEMPTS => continue,
+                None => return Err(WriteError::Contention),
+            }
+        }
     }
 
     /// Puts a write read back from WAL segment `segment` into the buffer (on start). Writes to
@@ -262,6 +280,7 @@ mod tests {
             catalog: catalog.clone(),
             buffer: Arc::new(Buffer::new(usize::MAX)),
             wal: wal.clone(),
+            cpu: Default::default(),
         };
         writer.write(&request("x", "t f=1i 1")).await.unwrap();
         catalog.delete_database("x").unwrap();
@@ -279,6 +298,7 @@ mod tests {
             catalog,
             buffer: Arc::new(Buffer::new(usize::MAX)),
             wal: Arc::new(NoWal),
+            cpu: Default::default(),
         };
         assert_eq!(
             restarted.replay(&records[0], 1).unwrap(),

@@ -185,7 +185,9 @@ pub(super) fn validate(
         },
         last_known: (String::new(), Vec::new()),
     };
-    let mut validator = BatchValidator::new(req.precision, Some(known));
+    // A line with more columns than any table may hold is refused before its columns are checked.
+    let mut validator =
+        BatchValidator::new(req.precision, Some(known)).with_max_columns(MAX_COLUMNS_PER_TABLE);
     let default_time = req.precision.default_time(now_ns);
     let mut columns = ColumnsBuilder::new();
     let mut errors = Vec::new();
@@ -210,7 +212,8 @@ pub(super) fn validate(
                     )
                     .then(|| staged.type_conflict(&table, &line))
                     .flatten();
-                    (conflict.unwrap_or_else(|| diagnostic_message(&d)), false)
+                    let limit = d.kind == ErrorKind::TooManyColumns;
+                    (conflict.unwrap_or_else(|| diagnostic_message(&d)), limit)
                 });
                 let staged_ok = checked.and_then(|ts| {
                     staged
