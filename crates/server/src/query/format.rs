@@ -207,7 +207,7 @@ impl Encoder {
             State::Json(mut writer) => {
                 writer.finish().map_err(|e| e.to_string())?;
                 self.out.append(writer.get_mut());
-                if !self.started {
+                if !self.started && self.out.is_empty() {
                     self.out.extend_from_slice(b"[]");
                 }
             }
