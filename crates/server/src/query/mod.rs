@@ -145,14 +145,22 @@ impl QueryEngine {
             self.limits.query_timeout,
             self.limits.query_max_response_size,
         );
-        self.runtime.handle().spawn(async move {
-            let work = answer(&ctx, &sql, &params, format, &tx, max_size);
+        let handle = self.runtime.handle().clone();
+        // The watch runs on the caller's threads, so it answers a timeout even while the query's
+        // operators hold every query thread.
+        tokio::spawn(async move {
+            let work_tx = tx.clone();
+            let work = handle.spawn(async move {
+                answer(&ctx, &sql, &params, format, &work_tx, max_size).await
+            });
+            let stop = work.abort_handle();
             let result = tokio::select! {
-                result = work => result,
+                result = work => result.unwrap_or(Err(QueryError::Stopped)),
                 () = tokio::time::sleep_until(deadline) => Err(QueryError::Timeout(timeout)),
-                // The reader is gone: dropping `work` stops the query's operators.
                 () = tx.closed() => Err(QueryError::Cancelled),
             };
+            // Dropping the query's stream at its next yield stops its operators and their tasks.
+            stop.abort();
             if let Err(e) = result {
                 // Fails only when the reader is gone, and then nobody needs the error.
                 let _ = tx.send(Err(e)).await;
