@@ -18,7 +18,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the InfluxDB-compatible write/query server and the web UI.
-    Serve(cli::serve::Args),
+    Serve(Box<cli::serve::Args>),
     /// Validate line protocol like a compiler: exit 0 if every line is valid, 1 if not, 2 on usage/I/O errors.
     Check(cli::check::Args),
     /// Send line protocol to a server in gzipped batches, with retries and progress.
@@ -30,7 +30,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => cli::serve::run(args),
+        Command::Serve(args) => cli::serve::run(*args),
         Command::Check(args) => cli::check::run(args),
         Command::Write(args) => cli::write::run(args),
         Command::Query(args) => cli::query::run(args),

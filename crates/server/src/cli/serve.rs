@@ -8,7 +8,7 @@ use linewise_server::buffer::Buffer;
 use linewise_server::durability::{Durability, DurabilityArgs};
 use linewise_server::http::{self, auth::Token, AppState};
 use linewise_server::metrics::Metrics;
-use linewise_server::query::{QueryEngine, ServerSource};
+use linewise_server::query::{QueryArgs, QueryEngine, ServerSource, StartError};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -40,6 +40,8 @@ pub struct Args {
     /// Bytes of rows the in-memory buffer holds before writes get 503 + Retry-After.
     #[arg(long, env = "LINEWISE_MAX_BUFFER_SIZE", default_value_t = 1 << 30, hide = true)]
     max_buffer_size: usize,
+    #[command(flatten)]
+    query: QueryArgs,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +60,8 @@ enum ServeError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Query(#[from] StartError),
     #[error("server error: {0}")]
     Serve(std::io::Error),
 }
@@ -111,11 +115,14 @@ async fn serve(args: Args) -> Result<(), ServeError> {
         auth = token.is_some(),
         "starting"
     );
-    let query = QueryEngine::new(Arc::new(ServerSource::new(
-        writer.catalog.clone(),
-        writer.buffer.clone(),
-        durability.object_store(),
-    )));
+    let query = QueryEngine::new(
+        Arc::new(ServerSource::new(
+            writer.catalog.clone(),
+            writer.buffer.clone(),
+            durability.object_store(),
+        )),
+        &args.query,
+    )?;
     let state = Arc::new(AppState {
         writer,
         metrics: Metrics::default().with_persist(durability.persist().clone()),

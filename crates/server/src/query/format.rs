@@ -1,7 +1,6 @@
 //! Result encodings of `query_sql`, as InfluxDB 3 names and serves them.
 use arrow::csv::WriterBuilder as CsvWriterBuilder;
 use arrow::datatypes::SchemaRef;
-use arrow::error::ArrowError;
 use arrow::json::{ArrayWriter, LineDelimitedWriter};
 use arrow::record_batch::RecordBatch;
 use arrow::util::pretty::pretty_format_batches_with_schema;
@@ -88,58 +87,153 @@ impl QueryFormat {
 
     /// Encodes a whole result.
     pub fn encode(self, schema: &SchemaRef, batches: &[RecordBatch]) -> Result<Vec<u8>, String> {
+        let mut encoder = Encoder::new(self, schema.clone())?;
         let mut out = Vec::new();
-        match self {
-            Self::Json => {
-                let mut writer = ArrayWriter::new(&mut out);
-                write_all(batches, |b| writer.write(b)).map_err(|e| e.to_string())?;
-                writer.finish().map_err(|e| e.to_string())?;
-                drop(writer);
-                if out.is_empty() {
-                    out.extend_from_slice(b"[]");
-                }
-            }
-            Self::JsonLines => {
-                let mut writer = LineDelimitedWriter::new(&mut out);
-                write_all(batches, |b| writer.write(b)).map_err(|e| e.to_string())?;
-                writer.finish().map_err(|e| e.to_string())?;
-            }
-            Self::Csv => {
-                let mut writer = CsvWriterBuilder::new().with_header(true).build(&mut out);
-                if batches.iter().all(|b| b.num_rows() == 0) {
-                    // The CSV writer writes the header with the first batch; an empty result still has one.
-                    writer
-                        .write(&RecordBatch::new_empty(schema.clone()))
-                        .map_err(|e| e.to_string())?;
-                }
-                write_all(batches, |b| writer.write(b)).map_err(|e| e.to_string())?;
-            }
-            Self::Pretty => {
-                let table = pretty_format_batches_with_schema(schema.clone(), batches)
-                    .map_err(|e| e.to_string())?;
-                out = format!("{table}\n").into_bytes();
-            }
-            Self::Parquet => {
-                let mut writer = ArrowWriter::try_new(&mut out, schema.clone(), None)
-                    .map_err(|e| e.to_string())?;
-                for batch in batches {
-                    writer.write(batch).map_err(|e| e.to_string())?;
-                }
-                writer.close().map_err(|e| e.to_string())?;
-            }
+        for batch in batches {
+            encoder.write(batch)?;
+            out.append(&mut encoder.take());
         }
+        out.append(&mut encoder.finish()?);
         Ok(out)
     }
 }
 
-fn write_all(
-    batches: &[RecordBatch],
-    write: impl FnMut(&RecordBatch) -> Result<(), ArrowError>,
-) -> Result<(), ArrowError> {
-    batches
-        .iter()
-        .filter(|b| b.num_rows() > 0)
-        .try_for_each(write)
+/// Most bytes of Arrow data `pretty` holds: it must see every row before it prints the first (column
+/// widths), so it is the one format not streamed.
+pub const PRETTY_MAX_BYTES: usize = 16 * 1024 * 1024;
+/// A Parquet row group is written out once it holds this many bytes, so the file streams too.
+const PARQUET_ROW_GROUP_BYTES: usize = 8 * 1024 * 1024;
+
+/// Encodes a result batch by batch: after each [`Encoder::write`], [`Encoder::take`] hands out the bytes
+/// ready to send, so a large result never has to be in memory whole.
+pub struct Encoder {
+    schema: SchemaRef,
+    out: Vec<u8>,
+    /// Whether any byte was handed out or is waiting in `out`.
+    started: bool,
+    state: State,
+}
+
+enum State {
+    Json(ArrayWriter<Vec<u8>>),
+    JsonLines,
+    Csv,
+    Pretty {
+        batches: Vec<RecordBatch>,
+        bytes: usize,
+    },
+    Parquet(Box<ArrowWriter<Vec<u8>>>),
+}
+
+impl Encoder {
+    pub fn new(format: QueryFormat, schema: SchemaRef) -> Result<Self, String> {
+        let state = match format {
+            QueryFormat::Json => State::Json(ArrayWriter::new(Vec::new())),
+            QueryFormat::JsonLines => State::JsonLines,
+            QueryFormat::Csv => State::Csv,
+            QueryFormat::Pretty => State::Pretty {
+                batches: Vec::new(),
+                bytes: 0,
+            },
+            QueryFormat::Parquet => State::Parquet(Box::new(
+                ArrowWriter::try_new(Vec::new(), schema.clone(), None)
+                    .map_err(|e| e.to_string())?,
+            )),
+        };
+        Ok(Self {
+            schema,
+            out: Vec::new(),
+            started: false,
+            state,
+        })
+    }
+
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), String> {
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        match &mut self.state {
+            State::Json(writer) => {
+                writer.write(batch).map_err(|e| e.to_string())?;
+                self.out.append(writer.get_mut());
+            }
+            State::JsonLines => {
+                let mut writer = LineDelimitedWriter::new(&mut self.out);
+                writer.write(batch).map_err(|e| e.to_string())?;
+                writer.finish().map_err(|e| e.to_string())?;
+            }
+            State::Csv => {
+                // The header goes with the first batch.
+                let mut writer = CsvWriterBuilder::new()
+                    .with_header(!self.started)
+                    .build(&mut self.out);
+                writer.write(batch).map_err(|e| e.to_string())?;
+            }
+            State::Pretty { batches, bytes } => {
+                *bytes += batch.get_array_memory_size();
+                if *bytes > PRETTY_MAX_BYTES {
+                    return Err(format!(
+                        "the result is larger than the {PRETTY_MAX_BYTES} bytes format=pretty holds; use csv, jsonl, json or parquet"
+                    ));
+                }
+                batches.push(batch.clone());
+            }
+            State::Parquet(writer) => {
+                writer.write(batch).map_err(|e| e.to_string())?;
+                if writer.in_progress_size() > PARQUET_ROW_GROUP_BYTES {
+                    writer.flush().map_err(|e| e.to_string())?;
+                }
+                // The writer counts offsets itself and only appends, so what it wrote can be sent.
+                self.out.append(writer.inner_mut());
+            }
+        }
+        self.started = true;
+        Ok(())
+    }
+
+    /// The bytes encoded so far and not yet taken.
+    pub fn take(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// How many bytes [`Encoder::take`] would hand out.
+    pub fn pending(&self) -> usize {
+        self.out.len()
+    }
+
+    /// The rest of the answer: the closing bytes, or the whole table for `pretty`.
+    pub fn finish(mut self) -> Result<Vec<u8>, String> {
+        match self.state {
+            State::Json(mut writer) => {
+                writer.finish().map_err(|e| e.to_string())?;
+                self.out.append(writer.get_mut());
+                if !self.started && self.out.is_empty() {
+                    self.out.extend_from_slice(b"[]");
+                }
+            }
+            State::JsonLines => {}
+            State::Csv => {
+                if !self.started {
+                    // An empty result still has its header line.
+                    CsvWriterBuilder::new()
+                        .with_header(true)
+                        .build(&mut self.out)
+                        .write(&RecordBatch::new_empty(self.schema.clone()))
+                        .map_err(|e| e.to_string())?;
+                }
+            }
+            State::Pretty { batches, .. } => {
+                let table = pretty_format_batches_with_schema(self.schema.clone(), &batches)
+                    .map_err(|e| e.to_string())?;
+                self.out = format!("{table}\n").into_bytes();
+            }
+            State::Parquet(mut writer) => {
+                writer.finish().map_err(|e| e.to_string())?;
+                self.out.append(writer.inner_mut());
+            }
+        }
+        Ok(self.out)
+    }
 }
 
 #[cfg(test)]

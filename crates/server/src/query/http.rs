@@ -1,12 +1,13 @@
 //! `GET|POST /api/v3/query_sql`: parameters, format negotiation and error statuses as InfluxDB 3 has them.
 use super::{QueryEngine, QueryError, QueryFormat};
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
-use axum::http::header::{ACCEPT, CONTENT_TYPE};
+use axum::http::header::{ACCEPT, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use futures::StreamExt;
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -77,6 +78,10 @@ async fn query_post(
     }
 }
 
+/// An answer up to this size is sent whole, with its real status should the query fail; a larger one
+/// is streamed, and an error after its first bytes can only cut the connection.
+const STREAM_AFTER: usize = 1024 * 1024;
+
 async fn run(engine: &QueryEngine, headers: &HeaderMap, body: QueryBody) -> Response {
     let format = match body.format.as_deref() {
         Some(name) => name.parse(),
@@ -87,21 +92,36 @@ async fn run(engine: &QueryEngine, headers: &HeaderMap, body: QueryBody) -> Resp
         Err(e) => return bad_request(e.to_string()),
     };
     let params = body.params.unwrap_or_default();
-    let output = match engine.query(&body.db, &body.q, &params).await {
-        Ok(output) => output,
+    let mut chunks = match engine.execute(&body.db, &body.q, &params, format).await {
+        Ok(chunks) => chunks,
         Err(e) => return error_response(&e),
     };
-    match format.encode(&output.schema, &output.batches) {
-        Ok(bytes) => ([(CONTENT_TYPE, format.content_type())], bytes).into_response(),
-        Err(message) => error_response(&QueryError::Encode {
-            format: format.name(),
-            message,
-        }),
+    // If the client goes away while this waits, the handler is dropped with `chunks`: the query stops.
+    let mut head = Vec::new();
+    while head.len() < STREAM_AFTER {
+        match chunks.recv().await {
+            Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+            Some(Err(e)) => return error_response(&e),
+            None => return ([(CONTENT_TYPE, format.content_type())], head).into_response(),
+        }
     }
+    let rest = futures::stream::unfold(chunks, |mut chunks| async move {
+        let item = chunks.recv().await?;
+        if let Err(e) = &item {
+            tracing::warn!(error = %e, "query failed after its answer started; cutting the connection");
+        }
+        Some((item, chunks))
+    });
+    let stream = futures::stream::once(async { Ok(Bytes::from(head)) }).chain(rest);
+    (
+        [(CONTENT_TYPE, format.content_type())],
+        Body::from_stream(stream),
+    )
+        .into_response()
 }
 
-/// Unknown databases are 404 with a JSON body, as in InfluxDB 3; SQL errors are 400 and storage
-/// failures 500, with the message as plain text.
+/// Unknown databases are 404 with a JSON body, as in InfluxDB 3; SQL errors and query limits are 4xx
+/// and storage failures 500, with the message as plain text.
 fn error_response(err: &QueryError) -> Response {
     match err {
         QueryError::DatabaseNotFound(_) => (
@@ -109,6 +129,14 @@ fn error_response(err: &QueryError) -> Response {
             Json(serde_json::json!({ "error": format!("query error: {err}") })),
         )
             .into_response(),
+        QueryError::Busy(_) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(RETRY_AFTER, "1")],
+            err.to_string(),
+        )
+            .into_response(),
+        QueryError::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, err.to_string()).into_response(),
+        QueryError::Stopped => (StatusCode::SERVICE_UNAVAILABLE, err.to_string()).into_response(),
         _ if err.is_client_error() => bad_request(err.to_string()),
         _ => (StatusCode::INTERNAL_SERVER_ERROR, err.to_string()).into_response(),
     }

@@ -245,7 +245,7 @@ async fn buffer_and_parquet_read_as_one_table() {
         files: vec![persisted],
     };
     fixture.set_table("home", snapshot);
-    let engine = QueryEngine::new(fixture.clone());
+    let engine = QueryEngine::new(fixture.clone(), &QueryArgs::default()).unwrap();
     assert_eq!(
         pretty(&engine, "SELECT * FROM home ORDER BY room, time").await,
         HOME_SORTED
@@ -277,7 +277,7 @@ async fn time_filters_skip_files_by_recorded_and_footer_ranges() {
             files: vec![early, middle, late],
         },
     );
-    let engine = QueryEngine::new(fixture.clone());
+    let engine = QueryEngine::new(fixture.clone(), &QueryArgs::default()).unwrap();
 
     let all = "SELECT count(*) FROM home";
     assert_eq!(
@@ -316,7 +316,7 @@ async fn columns_added_later_read_as_nulls_in_older_data() {
             files: vec![file],
         },
     );
-    let engine = QueryEngine::new(fixture.clone());
+    let engine = QueryEngine::new(fixture.clone(), &QueryArgs::default()).unwrap();
     let text = pretty(
         &engine,
         "SELECT room, co, time FROM home ORDER BY time, room",
@@ -348,7 +348,7 @@ async fn errors_name_the_problem() {
             files: vec![],
         },
     );
-    let engine = QueryEngine::new(fixture.clone());
+    let engine = QueryEngine::new(fixture.clone(), &QueryArgs::default()).unwrap();
     let none = serde_json::Map::new();
 
     let err = engine.query("nope", "SELECT 1", &none).await.unwrap_err();
@@ -398,7 +398,7 @@ async fn params_bind_placeholders() {
             files: vec![],
         },
     );
-    let engine = QueryEngine::new(fixture.clone());
+    let engine = QueryEngine::new(fixture.clone(), &QueryArgs::default()).unwrap();
     let params = serde_json::json!({"room": "Kitchen", "min_co": 20});
     let params = params.as_object().unwrap();
     let output = engine
@@ -433,7 +433,7 @@ async fn information_schema_lists_tables() {
             files: vec![],
         },
     );
-    let engine = QueryEngine::new(fixture.clone());
+    let engine = QueryEngine::new(fixture.clone(), &QueryArgs::default()).unwrap();
     let text = pretty(
         &engine,
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'iox'",
