@@ -265,9 +265,10 @@ fn empty_writes_and_unknown_routes() {
     assert_eq!((r.status, r.body.as_str()), (404, "Not found"));
     let r = s.get("/nope");
     assert_eq!(r.status, 404);
+    // CORS is off by default (`--cors-allow-origin` turns it on): no preflight, no header.
     let r = s.request("OPTIONS", "/api/v3/write_lp", &[], b"");
-    assert_eq!(r.status, 204);
-    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(r.status, 404);
+    assert_eq!(r.header("access-control-allow-origin"), None);
     let r = s.get("/");
     assert_eq!(r.status, 200);
     assert!(r.body.contains("trunk build"));

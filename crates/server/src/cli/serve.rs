@@ -3,10 +3,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use linewise_server::buffer::Buffer;
-use linewise_server::durability::{Durability, DurabilityArgs};
-use linewise_server::http::{self, auth::Token, AppState};
+use linewise_server::durability::{parse_duration, Durability, DurabilityArgs};
+use linewise_server::http::serve::ConnLimits;
+use linewise_server::http::{self, auth::Token, host::LoopbackHosts, AppState};
 use linewise_server::metrics::Metrics;
 use linewise_server::query::{QueryArgs, QueryEngine, ServerSource, StartError};
 
@@ -34,6 +36,26 @@ pub struct Args {
     /// Largest request body, before and after gzip decompression.
     #[arg(long, env = "LINEWISE_MAX_REQUEST_SIZE", default_value_t = 10 * 1024 * 1024)]
     max_request_size: usize,
+    /// Largest request body of every endpoint other than the three write endpoints (query_sql,
+    /// configure/database, ...).
+    #[arg(long, env = "LINEWISE_MAX_OTHER_REQUEST_SIZE", default_value_t = 1024 * 1024)]
+    max_other_request_size: usize,
+    /// Origins (scheme://host[:port], comma-separated or repeated, or `*`) whose pages may call the
+    /// API from a browser. None by default: the web UI is same-origin.
+    #[arg(long, env = "LINEWISE_CORS_ALLOW_ORIGIN", value_delimiter = ',')]
+    cors_allow_origin: Vec<String>,
+    /// A request's headers must arrive within this; for HTTP/1 it also bounds how long a kept-alive
+    /// connection waits for its next request.
+    #[arg(long, env = "LINEWISE_HTTP_HEADER_TIMEOUT", default_value = "30s", value_parser = positive_duration)]
+    http_header_timeout: Duration,
+    /// A connection without traffic and with no request in flight for this long is closed; a
+    /// request body that sends nothing for this long is answered 408.
+    #[arg(long, env = "LINEWISE_HTTP_IDLE_TIMEOUT", default_value = "60s", value_parser = positive_duration)]
+    http_idle_timeout: Duration,
+    /// Connections served at once; one more waits a second for a free slot, then is closed.
+    /// Lowered at start-up when the open-file limit is too small for it.
+    #[arg(long, env = "LINEWISE_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
     /// The built web UI (Trunk's output) served at `/`.
     #[arg(long, env = "LINEWISE_UI_DIR", default_value = "./dist")]
     ui_dir: PathBuf,
@@ -44,8 +66,23 @@ pub struct Args {
     query: QueryArgs,
 }
 
+/// File descriptors kept for the WAL, Parquet files and the object store beside connections.
+const RESERVED_FDS: u64 = 256;
+
+fn positive_duration(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    if d.is_zero() {
+        return Err(format!("`{s}`: must be more than zero"));
+    }
+    Ok(d)
+}
+
 #[derive(Debug, thiserror::Error)]
 enum ServeError {
+    #[error(transparent)]
+    EmptyToken(#[from] linewise_server::http::auth::EmptyToken),
+    #[error(transparent)]
+    Cors(#[from] linewise_server::http::cors::CorsError),
     #[error("refusing to listen on {0} without a token: pass --admin-token, or --without-auth to serve without authentication")]
     NoAuthOnPublicBind(SocketAddr),
     #[error("data directory {path}: {source}")]
@@ -62,7 +99,7 @@ enum ServeError {
     },
     #[error(transparent)]
     Query(#[from] StartError),
-    #[error("server error: {0}")]
+    #[error("cannot read the listening address: {0}")]
     Serve(std::io::Error),
 }
 
@@ -93,10 +130,12 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 async fn serve(args: Args) -> Result<(), ServeError> {
-    let token = args.admin_token.as_deref().map(Token::new);
+    let token = admin_token(args.admin_token.as_deref())?;
+    let cors = http::cors::layer(&args.cors_allow_origin)?;
     if token.is_none() && !args.without_auth && !args.http_bind.ip().is_loopback() {
         return Err(ServeError::NoAuthOnPublicBind(args.http_bind));
     }
+    let max_connections = raise_fd_limit(args.max_connections);
     std::fs::create_dir_all(&args.data_dir).map_err(|source| ServeError::DataDir {
         path: args.data_dir.clone(),
         source,
@@ -123,14 +162,6 @@ async fn serve(args: Args) -> Result<(), ServeError> {
         )),
         &args.query,
     )?;
-    let state = Arc::new(AppState {
-        writer,
-        metrics: Metrics::default().with_persist(durability.persist().clone()),
-        token,
-        max_request_size: args.max_request_size,
-        ui_dir: args.ui_dir,
-        query: Arc::new(query),
-    });
     let listener = tokio::net::TcpListener::bind(args.http_bind)
         .await
         .map_err(|source| ServeError::Bind {
@@ -138,16 +169,66 @@ async fn serve(args: Args) -> Result<(), ServeError> {
             source,
         })?;
     let local = listener.local_addr().map_err(ServeError::Serve)?;
+    // A loopback server without a token is open to any local page: DNS rebinding is refused by
+    // serving only the loopback names of the bind.
+    let hosts = (token.is_none() && local.ip().is_loopback()).then(|| LoopbackHosts::new(local));
+    let state = Arc::new(AppState {
+        writer,
+        metrics: Metrics::default().with_persist(durability.persist().clone()),
+        token,
+        max_request_size: args.max_request_size,
+        max_other_request_size: args.max_other_request_size,
+        body_stall: args.http_idle_timeout,
+        hosts,
+        cors,
+        ui_dir: args.ui_dir,
+        query: Arc::new(query),
+    });
+    let limits = ConnLimits {
+        header_timeout: args.http_header_timeout,
+        idle_timeout: args.http_idle_timeout,
+        max_connections,
+    };
     let shutdown = shutdown();
     // Tests and scripts read this line to learn the port when binding port 0.
     println!("linewise listening on http://{local}");
-    let served = axum::serve(listener, http::router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(ServeError::Serve);
+    http::serve::serve(listener, http::router(state), limits, shutdown).await;
     // No request is in flight any more: persist what is buffered, or leave it to WAL replay.
     durability.shutdown().await;
-    served
+    Ok(())
+}
+
+/// `--admin-token`, refusing an empty one. Clap drops an empty environment variable, so
+/// `LINEWISE_ADMIN_TOKEN=` is looked at here too: it would otherwise start without auth.
+fn admin_token(flag: Option<&str>) -> Result<Option<Token>, ServeError> {
+    let env_empty = std::env::var_os("LINEWISE_ADMIN_TOKEN").is_some_and(|v| v.is_empty());
+    match flag {
+        Some(t) => Ok(Some(Token::new(t)?)),
+        None if env_empty => Err(linewise_server::http::auth::EmptyToken.into()),
+        None => Ok(None),
+    }
+}
+
+/// Raises the soft open-file limit to the hard one (each connection is a descriptor; the default
+/// soft limit of 1024 ran out under a thousand half-open requests) and lowers `max_connections`
+/// when even that leaves too few descriptors for it.
+fn raise_fd_limit(max_connections: u32) -> u32 {
+    let limit = match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot raise the open-file limit");
+            return max_connections;
+        }
+    };
+    let room = u32::try_from(limit.saturating_sub(RESERVED_FDS).max(1)).unwrap_or(u32::MAX);
+    if room < max_connections {
+        tracing::warn!(
+            open_file_limit = limit,
+            "--max-connections {max_connections} lowered to {room}: the open-file limit leaves room for no more"
+        );
+        return room;
+    }
+    max_connections
 }
 
 /// Resolves on SIGTERM or Ctrl-C. The handlers are registered when this is called (before the

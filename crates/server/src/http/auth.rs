@@ -3,16 +3,25 @@
 use base64::Engine;
 use subtle::ConstantTimeEq;
 
-/// The admin token a server was started with.
+/// The admin token a server was started with; never empty, so no empty credential can match it.
 pub struct Token(Vec<u8>);
 
+/// `--admin-token ""` would let `p=` or Basic `user:` in: it is refused at start-up.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("--admin-token (LINEWISE_ADMIN_TOKEN) is empty: pass a non-empty token, or --without-auth to serve without authentication")]
+pub struct EmptyToken;
+
 impl Token {
-    pub fn new(token: &str) -> Self {
-        Token(token.as_bytes().to_vec())
+    pub fn new(token: &str) -> Result<Self, EmptyToken> {
+        if token.is_empty() {
+            return Err(EmptyToken);
+        }
+        Ok(Token(token.as_bytes().to_vec()))
     }
 
+    /// Constant time in the presented bytes; an empty credential never matches.
     pub fn matches(&self, presented: &[u8]) -> bool {
-        self.0.ct_eq(presented).into()
+        !presented.is_empty() && bool::from(self.0.ct_eq(presented))
     }
 }
 
@@ -92,8 +101,17 @@ mod tests {
                 "{bad:?}"
             );
         }
-        assert!(Token::new("s3cret").matches(b"s3cret"));
-        assert!(!Token::new("s3cret").matches(b"s3cre"));
+        let token = Token::new("s3cret").unwrap();
+        assert!(token.matches(b"s3cret"));
+        assert!(!token.matches(b"s3cre"));
+        assert!(!token.matches(b""));
+        assert_eq!(Token::new("").err(), Some(EmptyToken));
+        // Basic `u:` carries an empty password, which must not match.
+        assert_eq!(header_token(Some(b"Basic dTo=")), Ok(Some(Vec::new())));
+        assert_eq!(
+            header_token(Some(b"Bearer ")),
+            Err(AuthHeaderError::Malformed)
+        );
         assert_eq!(v1_password(Some("db=x&u=a&p=t%20k")), Some(b"t k".to_vec()));
     }
 }

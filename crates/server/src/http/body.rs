@@ -1,6 +1,7 @@
-//! Request bodies: size limit while streaming, gzip (also limited: a small body that inflates past
-//! the limit is refused), UTF-8.
+//! Request bodies: size limit while streaming, a stall timeout between chunks, gzip (also limited:
+//! a small body that inflates past the limit is refused), UTF-8.
 use std::io::Read;
+use std::time::Duration;
 
 use axum::body::Body;
 use flate2::read::MultiGzDecoder;
@@ -11,6 +12,10 @@ use thiserror::Error;
 pub enum BodyError {
     #[error("max request size ({0} bytes) exceeded")]
     TooLarge(usize),
+    #[error("request body larger than {0} bytes, the limit of this endpoint (--max-other-request-size; the write endpoints take --max-request-size)")]
+    EndpointTooLarge(usize),
+    #[error("request body stalled: no data for {0:?} (--http-idle-timeout)")]
+    Stalled(Duration),
     #[error("unacceptable content-encoding: {0}")]
     Encoding(String),
     #[error("error decoding gzip stream: {0}")]
@@ -21,8 +26,9 @@ pub enum BodyError {
         line: usize,
         column: usize,
     },
-    #[error("client disconnected")]
-    Disconnected,
+    /// Malformed chunked framing, or the client went away mid-body.
+    #[error("cannot read the request body: {0}")]
+    Read(String),
 }
 
 /// A decoded body and its size on the wire.
@@ -31,8 +37,14 @@ pub struct Decoded {
     pub bytes: Vec<u8>,
 }
 
-/// Reads at most `max` bytes, then gunzips when `encoding` says gzip (again at most `max`).
-pub async fn read(body: Body, encoding: Option<&[u8]>, max: usize) -> Result<Decoded, BodyError> {
+/// Reads at most `max` bytes (waiting at most `stall` for each chunk), then gunzips when `encoding`
+/// says gzip (again at most `max`).
+pub async fn read(
+    body: Body,
+    encoding: Option<&[u8]>,
+    max: usize,
+    stall: Duration,
+) -> Result<Decoded, BodyError> {
     let gzip = match encoding {
         None | Some(b"identity") => false,
         Some(b"gzip") => true,
@@ -42,17 +54,9 @@ pub async fn read(body: Body, encoding: Option<&[u8]>, max: usize) -> Result<Dec
             ))
         }
     };
-    let mut body = body;
-    let mut raw = Vec::new();
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|_| BodyError::Disconnected)?;
-        if let Ok(data) = frame.into_data() {
-            if raw.len() + data.len() > max {
-                return Err(BodyError::TooLarge(max));
-            }
-            raw.extend_from_slice(&data);
-        }
-    }
+    let raw = collect(body, max, stall)
+        .await?
+        .ok_or(BodyError::TooLarge(max))?;
     let raw_len = raw.len();
     if !gzip {
         return Ok(Decoded {
@@ -62,6 +66,45 @@ pub async fn read(body: Body, encoding: Option<&[u8]>, max: usize) -> Result<Dec
     }
     let bytes = gunzip(&raw, max)?;
     Ok(Decoded { raw_len, bytes })
+}
+
+/// The body's bytes, `None` past `max`: read as it streams in, so a huge body costs at most `max`.
+pub async fn collect(
+    mut body: Body,
+    max: usize,
+    stall: Duration,
+) -> Result<Option<Vec<u8>>, BodyError> {
+    let mut raw = Vec::new();
+    loop {
+        let frame = tokio::time::timeout(stall, body.frame())
+            .await
+            .map_err(|_| BodyError::Stalled(stall))?;
+        let Some(frame) = frame else {
+            return Ok(Some(raw));
+        };
+        let frame = frame.map_err(|e| BodyError::Read(error_chain(&e)))?;
+        if let Ok(data) = frame.into_data() {
+            if raw.len() + data.len() > max {
+                return Ok(None);
+            }
+            raw.extend_from_slice(&data);
+        }
+    }
+}
+
+/// An error and its causes, `: `-separated (hyper puts the framing problem in a cause).
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = c.source();
+    }
+    out
 }
 
 /// Inflates, reading one byte past `max` to tell a bomb from a body exactly at the limit.

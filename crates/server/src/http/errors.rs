@@ -95,8 +95,10 @@ impl ApiError {
             },
             ApiError::Body(e) => {
                 let status = match e {
-                    BodyError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-                    BodyError::Disconnected => StatusCode::INTERNAL_SERVER_ERROR,
+                    BodyError::TooLarge(_) | BodyError::EndpointTooLarge(_) => {
+                        StatusCode::PAYLOAD_TOO_LARGE
+                    }
+                    BodyError::Stalled(_) => StatusCode::REQUEST_TIMEOUT,
                     _ => StatusCode::BAD_REQUEST,
                 };
                 let msg = e.to_string();
@@ -105,7 +107,7 @@ impl ApiError {
                         v2(status, "request too large", &msg)
                     }
                     V2 if status == StatusCode::BAD_REQUEST => v2(status, "invalid", &msg),
-                    V2 => v2(status, "internal error", &msg),
+                    V2 => v2(status, "unavailable", &msg),
                     V3 | V1 => text(status, msg),
                 }
             }

@@ -26,11 +26,13 @@ async fn write(
     target: Target,
 ) -> Result<Response, ApiError> {
     let encoding = headers.get(header::CONTENT_ENCODING).map(|v| v.as_bytes());
-    let decoded = body::read(body, encoding, state.max_request_size)
+    let decoded = body::read(body, encoding, state.max_request_size, state.body_stall)
         .await
         .map_err(ApiError::Body)?;
     state.metrics.body(decoded.raw_len, decoded.bytes.len());
     let text = body::utf8(&decoded.bytes).map_err(ApiError::Body)?;
+    // Editors on some systems start files with a UTF-8 byte-order mark; it is not part of a name.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let req = WriteRequest {
         db: &target.db,
         body: text,
