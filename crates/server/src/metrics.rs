@@ -40,6 +40,7 @@ pub struct Metrics {
     lines_rejected: AtomicU64,
     bytes_received: AtomicU64,
     bytes_decoded: AtomicU64,
+    writes_waited: AtomicU64,
 }
 
 /// Escapes a Prometheus label value.
@@ -70,6 +71,11 @@ impl Metrics {
             .fetch_add(accepted as u64, Ordering::Relaxed);
         self.lines_rejected
             .fetch_add(rejected as u64, Ordering::Relaxed);
+    }
+
+    /// A write that waited for persistence to make room, then was stored.
+    pub fn write_waited(&self) {
+        self.writes_waited.fetch_add(1, Ordering::Relaxed);
     }
 
     /// `raw`: bytes on the wire; `decoded`: after gunzip.
@@ -145,6 +151,11 @@ impl Metrics {
                 "linewise_bytes_decoded_total",
                 "Write request body bytes after decompression.",
                 &self.bytes_decoded,
+            ),
+            (
+                "linewise_writes_waited_total",
+                "Writes that found the buffer full and waited for room (--write-wait-timeout).",
+                &self.writes_waited,
             ),
         ];
         for (name, help, v) in counters {
