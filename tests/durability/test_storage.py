@@ -1,6 +1,6 @@
 """Storage contract checks against the real binary: Parquet files read back with pyarrow give the written rows
 and types; S3-compatible storage (moto_server on loopback) works, and while it is down writes are refused
-with 503 + Retry-After once the memory bound is reached, then everything acknowledged arrives when it is back;
+with 503 once the memory bound is reached (after --write-wait-timeout), then everything acknowledged arrives when it is back;
 damage in the middle of the WAL stops the start with file and offset unless --wal-skip-corrupt."""
 import io
 import os
@@ -128,7 +128,7 @@ def test_s3_store_and_outage(tmp_path):
     moto = Moto(port)
     try:
         s = Server(tmp_path / "data", *s3_flags(moto), "--persist-interval", "100ms",
-                   env={"LINEWISE_MAX_BUFFER_SIZE": "20000"})
+                   "--write-wait-timeout", "300ms", env={"LINEWISE_MAX_BUFFER_SIZE": "20000"})
         assert s.post(LINES)[0] == 204
         deadline = time.monotonic() + 15
         while not [k for k in moto.objects() if k.endswith(".parquet")]:

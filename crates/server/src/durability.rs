@@ -22,6 +22,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Consecutive time blocks of one WAL segment share a Parquet file until it holds this many rows:
+/// sparse data (each line in an hour of its own) makes files by the rows, not by the hours, while a
+/// dense block keeps a file to itself.
+const FILE_ROWS: usize = 100_000;
+
 /// Durability flags of `linewise serve`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DurabilityArgs {
@@ -45,6 +50,10 @@ pub struct DurabilityArgs {
     /// How long shutdown waits for persisting before leaving the rest to WAL replay.
     #[arg(long, env = "LINEWISE_SHUTDOWN_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub shutdown_timeout: Duration,
+    /// How long a write waits for persistence to make room when the buffer is full, before it
+    /// is refused with 503.
+    #[arg(long, env = "LINEWISE_WRITE_WAIT_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
+    pub write_wait_timeout: Duration,
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -110,7 +119,8 @@ impl Durability {
     /// Opens the catalog under `data_dir` (taking the object store's copy when the directory has
     /// none), opens the WAL under `data_dir/wal`, replays it into `buffer`, starts persisting to the
     /// object store, and returns the write path logging to the WAL. `max_unpersisted` bounds memory:
-    /// past it writes get 503 + Retry-After; past a quarter of it persistence starts early.
+    /// past it writes wait for room (`--write-wait-timeout`), then get 503; past a quarter of it
+    /// persistence starts early.
     pub async fn start(
         args: &DurabilityArgs,
         data_dir: &Path,
@@ -139,6 +149,7 @@ impl Durability {
         })?;
         let config = PersistConfig {
             block: args.parquet_block,
+            file_rows: FILE_ROWS,
             interval: args.persist_interval,
             force_bytes: max_unpersisted / 4,
             max_bytes: max_unpersisted,
@@ -168,6 +179,7 @@ impl Durability {
                 persist: persist.clone(),
             }),
             cpu: Default::default(),
+            write_wait: args.write_wait_timeout,
         };
         let mut rows = 0;
         let mut records = 0;
@@ -314,8 +326,9 @@ async fn remove_deleted_databases(
     }
 }
 
-/// The write path's WAL: refuses writes over the memory bound, logs the encoded batch, and waits
-/// for the fdatasync unless the write asked for `no_sync`.
+/// The write path's WAL: admits writes under the memory bound (and tells the writer when
+/// persistence frees room), logs the encoded batch, and waits for the fdatasync unless the write
+/// asked for `no_sync`.
 struct DurableWal {
     wal: Wal,
     persist: PersistHandle,
@@ -335,9 +348,6 @@ impl write::Wal for DurableWal {
         sync: bool,
     ) -> Pin<Box<dyn Future<Output = Result<u64, write::WalError>> + Send + 'a>> {
         Box::pin(async move {
-            self.persist
-                .admit()
-                .map_err(|e| write::WalError::Full(e.to_string()))?;
             let bytes = write
                 .encode()
                 .map_err(|e| write::WalError::Io(format!("encoding the write: {e}")))?;
@@ -351,6 +361,16 @@ impl write::Wal for DurableWal {
             }
             Ok(segment)
         })
+    }
+
+    fn admit(&self) -> Result<(), write::WalError> {
+        self.persist
+            .admit()
+            .map_err(|e| write::WalError::Full(e.to_string()))
+    }
+
+    fn room(&self) -> Option<Arc<tokio::sync::Notify>> {
+        Some(self.persist.room())
     }
 }
 

@@ -44,6 +44,7 @@ pub struct Metrics {
     bytes_decoded: AtomicU64,
     /// Where persistence failures are read from (none without durability).
     persist: Option<PersistHandle>,
+    writes_waited: AtomicU64,
 }
 
 /// Escapes a Prometheus label value.
@@ -80,6 +81,11 @@ impl Metrics {
             .fetch_add(accepted as u64, Ordering::Relaxed);
         self.lines_rejected
             .fetch_add(rejected as u64, Ordering::Relaxed);
+    }
+
+    /// A write that waited for persistence to make room, then was stored.
+    pub fn write_waited(&self) {
+        self.writes_waited.fetch_add(1, Ordering::Relaxed);
     }
 
     /// `raw`: bytes on the wire; `decoded`: after gunzip.
@@ -155,6 +161,11 @@ impl Metrics {
                 "linewise_bytes_decoded_total",
                 "Write request body bytes after decompression.",
                 &self.bytes_decoded,
+            ),
+            (
+                "linewise_writes_waited_total",
+                "Writes that found the buffer full and waited for room (--write-wait-timeout).",
+                &self.writes_waited,
             ),
         ];
         for (name, help, v) in counters {

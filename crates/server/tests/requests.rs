@@ -425,16 +425,24 @@ fn write_command_batches_and_maps_line_numbers() {
 }
 
 #[test]
-fn a_full_buffer_asks_clients_to_retry() {
+fn a_full_buffer_waits_then_asks_clients_to_retry() {
     // A file where the Parquet directory would go: persisting fails, so the buffer stays full.
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("parquet"), "not a directory").unwrap();
-    let s = Server::start_in(dir.path(), &["--max-buffer-size", "1"]);
+    let s = Server::start_in(
+        dir.path(),
+        &["--max-buffer-size", "1", "--write-wait-timeout", "300ms"],
+    );
     assert_eq!(s.post("/api/v3/write_lp?db=d", "m f=1 1").status, 204);
+    let started = std::time::Instant::now();
     let r = s.post("/api/v3/write_lp?db=d", "m f=2 2");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
     assert_eq!(r.status, 503, "{}", r.body);
-    assert_eq!(r.header("Retry-After"), Some("1"));
+    // None, as InfluxDB 3: one client reads the seconds as milliseconds and gives up at once.
+    assert_eq!(r.header("Retry-After"), None);
     assert!(r.body.contains("buffer is full"), "{}", r.body);
+    assert!(r.body.contains("waited 300ms"), "{}", r.body);
+    assert!(r.body.contains("--write-wait-timeout"), "{}", r.body);
     let r = s.post("/api/v2/write?bucket=d", "m f=2 2");
     assert_eq!(
         (r.status, r.json()["code"].as_str()),

@@ -1,5 +1,9 @@
 //! Error responses. Each write API has its own body shape (spec §1.2–1.4); the status codes follow
-//! InfluxDB 3 except that a full buffer or WAL answers 503 with `Retry-After` so clients retry.
+//! InfluxDB 3. A write that found the buffer full waited for room first (`--write-wait-timeout`);
+//! its 503 then carries no `Retry-After`, as InfluxDB 3 sends none: `@influxdata/influxdb-client`
+//! (npm) reads the header's seconds as milliseconds and spends its retries at once, while without it
+//! every client the tests use backs off by itself (or hands the error to the caller). A 503 from a
+//! failing WAL still suggests `Retry-After`.
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -132,12 +136,20 @@ impl ApiError {
 
 fn write_error(e: WriteError, dialect: Dialect) -> Response {
     use Dialect::*;
-    let unavailable = matches!(
+    let full = matches!(
         e,
-        WriteError::Buffer(crate::buffer::BufferError::Full { .. })
-            | WriteError::Wal(_)
-            | WriteError::Contention
+        WriteError::Busy { .. }
+            | WriteError::Buffer(crate::buffer::BufferError::Full { .. })
+            | WriteError::Wal(crate::write::WalError::Full(_))
     );
+    if full {
+        let msg = format!("write buffer error: {e}");
+        return match dialect {
+            V2 => v2(StatusCode::SERVICE_UNAVAILABLE, "unavailable", &msg),
+            _ => text(StatusCode::SERVICE_UNAVAILABLE, msg),
+        };
+    }
+    let unavailable = matches!(e, WriteError::Wal(_) | WriteError::Contention);
     if unavailable {
         let msg = format!("write buffer error: {e}");
         return retry_later(match dialect {

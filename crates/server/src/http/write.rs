@@ -43,6 +43,9 @@ async fn write(
     match state.writer.write(&req).await {
         Ok(outcome) => {
             state.metrics.lines(outcome.accepted, outcome.errors.len());
+            if outcome.waited {
+                state.metrics.write_waited();
+            }
             if outcome.errors.is_empty() {
                 Ok(StatusCode::NO_CONTENT.into_response())
             } else {

@@ -1,16 +1,20 @@
-//! One table's rows → Parquet files, one per time block, rows sorted by tags then time.
+//! One table's rows → Parquet files, one per time block (sparse blocks share files), rows sorted by
+//! tags then time.
 //!
 //! Sorting by series then time makes the files compress well and lets readers prune by the page
 //! statistics (min/max per column, enabled at page level); the sort order is also recorded in the
 //! file metadata (`sorting_columns`) so query engines can rely on it.
 use arrow::array::{
-    Array, ArrayRef, Int64Array, RecordBatch, TimestampNanosecondArray, UInt32Array,
+    Array, ArrayRef, DictionaryArray, Int64Array, RecordBatch, StringArray,
+    TimestampNanosecondArray, UInt32Array,
 };
 use arrow::buffer::ScalarBuffer;
-use arrow::compute::{cast, take_record_batch, SortOptions};
-use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
-use arrow::row::{Row, RowConverter, SortField};
+use arrow::compute::{cast, take_record_batch};
+use arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef, TimeUnit};
 use bytes::Bytes;
+use parquet::arrow::arrow_writer::{
+    compute_leaves, ArrowColumnChunk, ArrowColumnWriter, ArrowLeafColumn,
+};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::metadata::SortingColumn;
@@ -20,6 +24,9 @@ use std::sync::Arc;
 
 /// Name of the timestamp column.
 pub const TIME_COLUMN: &str = "time";
+
+/// Threads one file's columns are encoded on (at most; fewer on fewer cores).
+const ENCODE_THREADS: usize = 2;
 
 /// Why a table could not be encoded.
 #[derive(Debug, thiserror::Error)]
@@ -36,7 +43,8 @@ pub enum EncodeError {
     Parquet(#[from] parquet::errors::ParquetError),
 }
 
-/// One encoded Parquet file: the rows of `block` (start of the time block, ns since the epoch).
+/// One encoded Parquet file: the rows of one or more consecutive time blocks, the first starting at
+/// `block_start` (ns since the epoch).
 #[derive(Debug)]
 pub struct BlockFile {
     pub block_start: i64,
@@ -44,16 +52,20 @@ pub struct BlockFile {
     pub bytes: Bytes,
 }
 
-/// Splits `batch` by time block of `block_ns` and encodes each part, sorted by `tags` (in the given
-/// order) then time. The `time` column is written as Timestamp(ns, "UTC"). `metadata` goes into each
-/// file's key-value metadata.
+/// Splits `batch` by time block of `block_ns` and encodes the parts, sorted by `tags` (in the given
+/// order) then time. Consecutive blocks share a file until it holds `file_rows` rows, so sparse data
+/// (a few rows in each of many hours) makes a few files, not one per hour: the file count follows
+/// the rows, and queries still skip files by the `time` range in each file's statistics. Tags are
+/// written as strings and `time` as Timestamp(ns, "UTC"). `metadata` goes into each file's
+/// key-value metadata.
 pub fn encode_blocks(
     batch: &RecordBatch,
     tags: &[String],
     block_ns: i64,
+    file_rows: usize,
     metadata: &[(String, String)],
 ) -> Result<Vec<BlockFile>, EncodeError> {
-    let batch = normalize(batch)?;
+    let (batch, file_schema) = normalize(batch, tags)?;
     let time = normalized_time(&batch)?;
     let mut blocks: BTreeMap<i64, Vec<u32>> = BTreeMap::new();
     for (row, t) in time.iter().enumerate() {
@@ -63,22 +75,41 @@ pub fn encode_blocks(
             .or_default()
             .push(u32::try_from(row).expect("batch under 4G rows"));
     }
-    let mut out = Vec::with_capacity(blocks.len());
+    let mut files: Vec<(i64, Vec<u32>)> = Vec::new();
     for (block_start, rows) in blocks {
-        let part = take_record_batch(&batch, &UInt32Array::from(rows))?;
+        match files.last_mut() {
+            Some((_, file)) if file.len() < file_rows => file.extend(rows),
+            _ => files.push((block_start, rows)),
+        }
+    }
+    let whole = files.len() == 1;
+    let mut out = Vec::with_capacity(files.len());
+    for (block_start, rows) in files {
+        let part = if whole {
+            batch.clone()
+        } else {
+            take_record_batch(&batch, &UInt32Array::from(rows))?
+        };
         let sorted = sort_by_series(&part, tags)?;
         out.push(BlockFile {
             block_start,
             rows: sorted.num_rows(),
-            bytes: write_parquet(&sorted, tags, metadata)?,
+            bytes: write_parquet(&sorted, &file_schema, tags, metadata)?,
         });
     }
     Ok(out)
 }
 
-/// The storage schema: tags as plain strings (the buffer keeps them dictionary-encoded) and the time
-/// column as Timestamp(ns, "UTC") without nulls (every row has a time).
-fn normalize(batch: &RecordBatch) -> Result<RecordBatch, EncodeError> {
+/// The dictionary type tags are sorted and written from.
+fn tag_type() -> DataType {
+    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
+}
+
+/// The batch to encode and the schema to store it under. In the batch, tags are dictionaries (as
+/// the buffer holds them; plain strings are encoded), so sorting compares dictionary keys and the
+/// Parquet writer reads each row's string from the dictionary without copying it; the stored schema
+/// says plain strings. `time` becomes Timestamp(ns, "UTC") without nulls (every row has a time).
+fn normalize(batch: &RecordBatch, tags: &[String]) -> Result<(RecordBatch, SchemaRef), EncodeError> {
     let schema = batch.schema();
     let idx = schema
         .index_of(TIME_COLUMN)
@@ -92,6 +123,7 @@ fn normalize(batch: &RecordBatch) -> Result<RecordBatch, EncodeError> {
         return Err(EncodeError::TimeType(time.data_type().clone()));
     }
     let mut fields = Vec::with_capacity(batch.num_columns());
+    let mut stored = Vec::with_capacity(batch.num_columns());
     let mut columns = Vec::with_capacity(batch.num_columns());
     for (i, (field, col)) in schema.fields().iter().zip(batch.columns()).enumerate() {
         if i == idx {
@@ -106,20 +138,36 @@ fn normalize(batch: &RecordBatch) -> Result<RecordBatch, EncodeError> {
                     .clone(),
             };
             let ts = TimestampNanosecondArray::new(values, None).with_timezone("UTC");
-            fields.push(Field::new(TIME_COLUMN, ts.data_type().clone(), false));
+            let f = Field::new(TIME_COLUMN, ts.data_type().clone(), false);
+            fields.push(f.clone());
+            stored.push(f);
             columns.push(Arc::new(ts) as ArrayRef);
+        } else if tags.contains(field.name()) {
+            let dict = if col.data_type() == &tag_type() {
+                col.clone()
+            } else {
+                cast(col, &tag_type())?
+            };
+            fields.push(Field::new(field.name(), tag_type(), true));
+            stored.push(Field::new(field.name(), DataType::Utf8, true));
+            columns.push(dict);
         } else if let DataType::Dictionary(_, value) = field.data_type() {
-            fields.push(Field::new(field.name(), value.as_ref().clone(), true));
+            let f = Field::new(field.name(), value.as_ref().clone(), true);
+            fields.push(f.clone());
+            stored.push(f);
             columns.push(cast(col, value)?);
         } else {
             fields.push(field.as_ref().clone());
+            stored.push(field.as_ref().clone());
             columns.push(col.clone());
         }
     }
-    Ok(RecordBatch::try_new(
+    let batch = RecordBatch::try_new(
         Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())),
         columns,
-    )?)
+    )?;
+    let stored = Arc::new(Schema::new_with_metadata(stored, schema.metadata().clone()));
+    Ok((batch, stored))
 }
 
 /// The time values of a batch that went through `normalize`.
@@ -134,72 +182,118 @@ fn normalized_time(batch: &RecordBatch) -> Result<ScalarBuffer<i64>, EncodeError
         .clone())
 }
 
+/// One tag column as dictionary keys that are equal exactly when the strings are: a batch concatenated
+/// from many writes has one dictionary per write, so one string can stand under several keys. Key 0
+/// is null; the others index `values`, in first-seen order.
+struct CanonicalTag<'a> {
+    keys: Vec<u32>,
+    values: Vec<&'a str>,
+}
+
+fn canonical_tag<'a>(dict: &'a DictionaryArray<Int32Type>) -> CanonicalTag<'a> {
+    let strings = dict
+        .values()
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .expect("normalized to Dictionary(Int32, Utf8)");
+    let mut ids: HashMap<&str, u32> = HashMap::new();
+    let mut values: Vec<&str> = Vec::new();
+    // Per dictionary entry, not per row: the map sees each distinct entry once.
+    let of_entry: Vec<u32> = (0..strings.len())
+        .map(|i| {
+            if strings.is_null(i) {
+                return 0;
+            }
+            let s = strings.value(i);
+            *ids.entry(s).or_insert_with(|| {
+                values.push(s);
+                values.len() as u32
+            })
+        })
+        .collect();
+    let keys = dict
+        .keys()
+        .iter()
+        .map(|k| k.map_or(0, |k| of_entry[k as usize]))
+        .collect();
+    CanonicalTag { keys, values }
+}
+
 /// Sorts rows by the tags (in order) then time, ties in write order.
 ///
 /// Rows of one series tie on every tag, so a column-wise sort compares all the tags of most pairs
-/// of rows. Instead each row's tags are encoded once in Arrow's row format (bytes that compare as
-/// the columns do) and looked up in a map to number the series; the few distinct series are sorted
-/// by those bytes, and the rows by (series rank, time): integer comparisons only.
+/// of rows. Instead each row's tags become a tuple of canonical dictionary keys (no string is
+/// touched per row), the tuples are numbered as series, the few distinct series are sorted by their
+/// strings (nulls first), and the rows by (series rank, time): integer comparisons only.
 fn sort_by_series(batch: &RecordBatch, tags: &[String]) -> Result<RecordBatch, EncodeError> {
-    let options = SortOptions {
-        descending: false,
-        nulls_first: true,
-    };
-    let mut fields = Vec::with_capacity(tags.len());
     let mut columns = Vec::with_capacity(tags.len());
     for tag in tags {
         let values = batch
             .column_by_name(tag)
-            .ok_or_else(|| EncodeError::NoTag(tag.clone()))?
-            .clone();
-        fields.push(SortField::new_with_options(
-            values.data_type().clone(),
-            options,
-        ));
-        columns.push(values);
+            .ok_or_else(|| EncodeError::NoTag(tag.clone()))?;
+        columns.push(
+            values
+                .as_any()
+                .downcast_ref::<DictionaryArray<Int32Type>>()
+                .expect("normalized to Dictionary(Int32, Utf8)"),
+        );
     }
     let time = normalized_time(batch)?;
-    let n = u32::try_from(batch.num_rows()).expect("batch under 4G rows");
-    let series_of: Vec<u32> = if columns.is_empty() {
-        vec![0; n as usize]
+    let n = batch.num_rows();
+    let width = columns.len();
+    let canonical: Vec<CanonicalTag<'_>> = columns.iter().map(|c| canonical_tag(c)).collect();
+    let mut tuples = vec![0u32; n * width];
+    for (t, c) in canonical.iter().enumerate() {
+        for (row, &k) in c.keys.iter().enumerate() {
+            tuples[row * width + t] = k;
+        }
+    }
+    let series_of: Vec<u32> = if width == 0 {
+        vec![0; n]
     } else {
-        let rows = RowConverter::new(fields)?.convert_columns(&columns)?;
-        let mut ids: HashMap<Row<'_>, u32> = HashMap::new();
-        let mut series: Vec<Row<'_>> = Vec::new();
-        let series_of: Vec<u32> = (0..n as usize)
-            .map(|i| {
-                let row = rows.row(i);
-                *ids.entry(row).or_insert_with(|| {
-                    series.push(row);
+        let mut ids: HashMap<&[u32], u32> = HashMap::new();
+        let mut series: Vec<&[u32]> = Vec::new();
+        let series_of: Vec<u32> = tuples
+            .chunks_exact(width)
+            .map(|tuple| {
+                *ids.entry(tuple).or_insert_with(|| {
+                    series.push(tuple);
                     (series.len() - 1) as u32
                 })
             })
             .collect();
+        let tag_str = |t: usize, k: u32| (k != 0).then(|| canonical[t].values[k as usize - 1]);
         let mut by_key: Vec<u32> = (0..series.len() as u32).collect();
-        by_key.sort_unstable_by(|&a, &b| series[a as usize].cmp(&series[b as usize]));
+        by_key.sort_unstable_by(|&a, &b| {
+            let (a, b) = (series[a as usize], series[b as usize]);
+            (0..width)
+                .map(|t| tag_str(t, a[t]).cmp(&tag_str(t, b[t])))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
         let mut rank = vec![0u32; series.len()];
         for (r, &s) in by_key.iter().enumerate() {
             rank[s as usize] = r as u32;
         }
         series_of.into_iter().map(|s| rank[s as usize]).collect()
     };
-    let mut order: Vec<u32> = (0..n).collect();
+    let mut order: Vec<u32> = (0..u32::try_from(n).expect("batch under 4G rows")).collect();
     order.sort_by_key(|&i| (series_of[i as usize], time[i as usize]));
     Ok(take_record_batch(batch, &UInt32Array::from(order))?)
 }
 
 fn write_parquet(
     batch: &RecordBatch,
+    file_schema: &SchemaRef,
     tags: &[String],
     metadata: &[(String, String)],
 ) -> Result<Bytes, EncodeError> {
-    let schema = batch.schema();
     let sorting: Vec<SortingColumn> = tags
         .iter()
         .map(String::as_str)
         .chain([TIME_COLUMN])
         .map(|c| SortingColumn {
-            column_idx: schema.index_of(c).expect("checked by the sort") as i32,
+            column_idx: file_schema.index_of(c).expect("checked by the sort") as i32,
             descending: false,
             nulls_first: true,
         })
@@ -216,10 +310,77 @@ fn write_parquet(
         .set_created_by(format!("linewise {}", env!("CARGO_PKG_VERSION")))
         .build();
     let mut out = Vec::new();
-    let mut writer = ArrowWriter::try_new(&mut out, schema, Some(props))?;
-    writer.write(batch)?;
-    writer.close()?;
+    // The batch's tags are dictionaries, the file's strings: the writer encodes either alike.
+    let writer = ArrowWriter::try_new(&mut out, file_schema.clone(), Some(props.clone()))?;
+    let (mut file, factory) = writer.into_serialized_writer()?;
+    let group_rows = props
+        .max_row_group_row_count()
+        .unwrap_or(usize::MAX)
+        .max(1);
+    let mut start = 0;
+    let mut group = 0;
+    while start < batch.num_rows() {
+        let len = group_rows.min(batch.num_rows() - start);
+        let part = batch.slice(start, len);
+        let chunks = encode_columns(factory.create_column_writers(group)?, file_schema, &part)?;
+        let mut row_group = file.next_row_group()?;
+        for chunk in chunks {
+            chunk.append_to_row_group(&mut row_group)?;
+        }
+        row_group.close()?;
+        start += len;
+        group += 1;
+    }
+    file.close()?;
     Ok(Bytes::from(out))
+}
+
+/// Encodes the columns of one row group on up to [`ENCODE_THREADS`] threads (Parquet encoding is
+/// most of persisting's CPU, and columns are independent); the chunks come back in column order.
+fn encode_columns(
+    writers: Vec<ArrowColumnWriter>,
+    schema: &SchemaRef,
+    batch: &RecordBatch,
+) -> Result<Vec<ArrowColumnChunk>, EncodeError> {
+    let mut leaves = Vec::with_capacity(writers.len());
+    for (field, column) in schema.fields().iter().zip(batch.columns()) {
+        leaves.extend(compute_leaves(field, column)?);
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, ENCODE_THREADS);
+    let mut work: Vec<Vec<(usize, ArrowColumnWriter, ArrowLeafColumn)>> =
+        (0..threads).map(|_| Vec::new()).collect();
+    for (i, (writer, leaf)) in writers.into_iter().zip(leaves).enumerate() {
+        work[i % threads].push((i, writer, leaf));
+    }
+    let results: Vec<Result<Vec<(usize, ArrowColumnChunk)>, EncodeError>> =
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = work
+                .into_iter()
+                .map(|columns| {
+                    scope.spawn(move || {
+                        columns
+                            .into_iter()
+                            .map(|(i, mut writer, leaf)| {
+                                writer.write(&leaf)?;
+                                Ok((i, writer.close()?))
+                            })
+                            .collect()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("Parquet column encoder panicked"))
+                .collect()
+        });
+    let mut chunks = Vec::new();
+    for r in results {
+        chunks.extend(r?);
+    }
+    chunks.sort_by_key(|(i, _)| *i);
+    Ok(chunks.into_iter().map(|(_, c)| c).collect())
 }
 
 #[cfg(test)]
@@ -315,10 +476,12 @@ mod tests {
             ],
         )
         .unwrap();
-        let sorted = sort_by_series(&batch, &["host".to_string(), "rack".to_string()]).unwrap();
+        let tags = ["host".to_string(), "rack".to_string()];
+        let (batch, _) = normalize(&batch, &tags).unwrap();
+        let sorted = sort_by_series(&batch, &tags).unwrap();
         let col = |i: usize| {
-            sorted
-                .column(i)
+            cast(sorted.column(i), &DataType::Utf8)
+                .unwrap()
                 .as_any()
                 .downcast_ref::<StringArray>()
                 .unwrap()
@@ -358,7 +521,7 @@ mod tests {
     #[test]
     fn splits_by_block_and_sorts_by_tags_then_time() {
         let meta = vec![("linewise.segment".to_string(), "7".to_string())];
-        let files = encode_blocks(&batch(), &["room".to_string()], HOUR, &meta).unwrap();
+        let files = encode_blocks(&batch(), &["room".to_string()], HOUR, 1, &meta).unwrap();
         assert_eq!(
             files
                 .iter()
@@ -397,14 +560,70 @@ mod tests {
             .any(|k| k.key == "linewise.segment" && k.value.as_deref() == Some("7")));
     }
 
+    /// 5,000 rows each in an hour of its own: consecutive blocks share files of 2,000 rows, each
+    /// file sorted and holding every row of its blocks once.
+    #[test]
+    fn sparse_blocks_share_files_up_to_the_row_target() {
+        let n = 5_000i64;
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("room", DataType::Utf8, true),
+            Field::new("v", DataType::Int64, false),
+            Field::new(
+                TIME_COLUMN,
+                DataType::Timestamp(TimeUnit::Nanosecond, None),
+                false,
+            ),
+        ]));
+        // Written newest first, so the rows of a file come from all over the batch.
+        let hours: Vec<i64> = (0..n).rev().collect();
+        let rooms: Vec<&str> = hours
+            .iter()
+            .map(|h| if h % 2 == 0 { "a" } else { "b" })
+            .collect();
+        let batch = RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(StringArray::from(rooms)),
+                Arc::new(Int64Array::from(hours.clone())),
+                Arc::new(TimestampNanosecondArray::from(
+                    hours.iter().map(|h| h * HOUR + 7).collect::<Vec<_>>(),
+                )),
+            ],
+        )
+        .unwrap();
+        let files = encode_blocks(&batch, &["room".to_string()], HOUR, 2_000, &[]).unwrap();
+        assert_eq!(
+            files
+                .iter()
+                .map(|f| (f.block_start, f.rows))
+                .collect::<Vec<_>>(),
+            vec![(0, 2_000), (2_000 * HOUR, 2_000), (4_000 * HOUR, 1_000)]
+        );
+        let mut seen = Vec::new();
+        for (f, first) in files.iter().zip([0i64, 2_000, 4_000]) {
+            let builder = ParquetRecordBatchReaderBuilder::try_new(f.bytes.clone()).unwrap();
+            let md = builder.metadata().clone();
+            for b in builder.build().unwrap() {
+                let b = b.unwrap();
+                let v = b.column(1).as_any().downcast_ref::<Int64Array>().unwrap();
+                assert!(v.values().iter().all(|h| (first..first + 2_000).contains(h)));
+                seen.extend(v.values().iter().copied());
+            }
+            let stats = md.row_group(0).column(2).statistics().unwrap();
+            assert_eq!(stats.min_bytes_opt().unwrap(), (first * HOUR + 7).to_le_bytes());
+        }
+        seen.sort_unstable();
+        assert_eq!(seen, (0..n).collect::<Vec<_>>());
+    }
+
     #[test]
     fn missing_or_nullable_time_is_refused() {
         let b = batch().project(&[0, 1]).unwrap();
         assert!(matches!(
-            encode_blocks(&b, &[], HOUR, &[]),
+            encode_blocks(&b, &[], HOUR, 1, &[]),
             Err(EncodeError::NoTime)
         ));
-        let err = encode_blocks(&batch(), &["nope".to_string()], HOUR, &[]).unwrap_err();
+        let err = encode_blocks(&batch(), &["nope".to_string()], HOUR, 1, &[]).unwrap_err();
         assert_eq!(err.to_string(), "tag column `nope` is missing");
     }
 }

@@ -197,6 +197,7 @@ const HOUR: i64 = 3_600_000_000_000;
 fn config() -> PersistConfig {
     PersistConfig {
         block: Duration::from_secs(3600),
+        file_rows: 1,
         interval: Duration::from_secs(3600),
         force_bytes: 1 << 30,
         max_bytes: 2 << 30,
@@ -439,7 +440,7 @@ async fn persisting_again_after_a_crash_overwrites_instead_of_duplicating() {
             .join(crate::wal::segment::segment_file_name(seg)),
         len: 0,
     };
-    let tables = encode_segment(&sealed, &CsvDecoder, HOUR, false, None).unwrap();
+    let tables = encode_segment(&sealed, &CsvDecoder, HOUR, 1, false, None).unwrap();
     for t in tables {
         for (p, b) in t.files.unwrap() {
             store.put(&p, b).await.unwrap();

@@ -11,10 +11,11 @@ mod validate;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use linewise_core::Precision;
 use thiserror::Error;
+use tokio::sync::Notify;
 
 use crate::buffer::{Buffer, BufferError};
 use crate::catalog::{Catalog, CatalogError, CatalogState, DbId, MAX_DATABASES};
@@ -43,6 +44,17 @@ pub trait Wal: Send + Sync {
         write: &'a LoggedWrite,
         sync: bool,
     ) -> Pin<Box<dyn Future<Output = Result<u64, WalError>> + Send + 'a>>;
+
+    /// `Err(WalError::Full)` while too much is waiting to be persisted to take another write.
+    fn admit(&self) -> Result<(), WalError> {
+        Ok(())
+    }
+
+    /// Notified whenever persistence frees room (in the buffer and the WAL alike); `None` when
+    /// nothing ever does, so a full write path refuses at once.
+    fn room(&self) -> Option<Arc<Notify>> {
+        None
+    }
 }
 
 /// Used until a WAL is configured: writes live in the buffer only.
@@ -72,6 +84,8 @@ pub struct WriteRequest<'a> {
 pub struct WriteOutcome {
     pub accepted: usize,
     pub errors: Vec<LineError>,
+    /// Whether the write had to wait for persistence to make room.
+    pub waited: bool,
 }
 
 #[derive(Debug, Error)]
@@ -87,6 +101,12 @@ pub enum WriteError {
     Buffer(#[from] BufferError),
     #[error(transparent)]
     Wal(#[from] WalError),
+    /// The buffer or the WAL stayed full for the whole `--write-wait-timeout`.
+    #[error("{cause}; waited {waited:?} for persistence to make room (--write-wait-timeout)")]
+    Busy {
+        waited: Duration,
+        cause: Box<WriteError>,
+    },
     #[error("catalog error: {0}")]
     Catalog(CatalogError),
     #[error("the catalog kept changing during the write ({MAX_COMMIT_ATTEMPTS} attempts); retry")]
@@ -101,6 +121,8 @@ pub struct Writer {
     pub wal: Arc<dyn Wal>,
     /// Where the CPU part of a large write runs.
     pub cpu: CpuSlots,
+    /// How long a write waits for room when the buffer or the WAL is full before it is refused.
+    pub write_wait: Duration,
 }
 
 fn now_ns() -> i64 {
@@ -110,8 +132,42 @@ fn now_ns() -> i64 {
 }
 
 impl Writer {
+    /// Waits (up to `write_wait`) until both the buffer and the WAL have room. The bound is soft:
+    /// every write woken together is let in, so it can be passed by what the connections carry.
+    /// Answers whether it had to wait.
+    async fn wait_for_room(&self) -> Result<bool, WriteError> {
+        let deadline = tokio::time::Instant::now() + self.write_wait;
+        let room = self.wal.room();
+        let mut waited = false;
+        loop {
+            let notified = room.as_deref().map(Notify::notified);
+            tokio::pin!(notified);
+            // Registered before the check, so a wake-up between the check and the wait is not lost.
+            if let Some(n) = notified.as_mut().as_pin_mut() {
+                n.enable();
+            }
+            let full = match self.buffer.check_capacity() {
+                Err(e) => WriteError::Buffer(e),
+                Ok(()) => match self.wal.admit() {
+                    Err(e) => WriteError::Wal(e),
+                    Ok(()) => return Ok(waited),
+                },
+            };
+            let Some(n) = notified.as_pin_mut() else {
+                return Err(full);
+            };
+            if tokio::time::timeout_at(deadline, n).await.is_err() {
+                return Err(WriteError::Busy {
+                    waited: self.write_wait,
+                    cause: Box::new(full),
+                });
+            }
+            waited = true;
+        }
+    }
+
     pub async fn write(&self, req: &WriteRequest<'_>) -> Result<WriteOutcome, WriteError> {
-        self.buffer.check_capacity()?;
+        let waited = self.wait_for_room().await?;
         // Taken once per request, as InfluxDB does: lines without a timestamp share it.
         let now = now_ns();
         let (validated, ids) = self
@@ -126,6 +182,7 @@ impl Writer {
             return Ok(WriteOutcome {
                 accepted: 0,
                 errors: validated.errors,
+                waited,
             });
         };
         let logged = LoggedWrite {
@@ -137,6 +194,7 @@ impl Writer {
         Ok(WriteOutcome {
             accepted: validated.accepted,
             errors: validated.errors,
+            waited,
         })
     }
 
@@ -242,6 +300,7 @@ pub enum ReplayError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Mutex;
 
     /// Keeps what the write path logs, as the WAL would.
@@ -259,6 +318,44 @@ mod tests {
                 self.0.lock().unwrap().push(bytes);
                 Ok(1)
             })
+        }
+    }
+
+    /// A WAL that is full until `room` is set, and says so through its notifier.
+    struct FullWal {
+        room: AtomicBool,
+        notify: Arc<Notify>,
+    }
+
+    impl Wal for FullWal {
+        fn append<'a>(
+            &'a self,
+            _write: &'a LoggedWrite,
+            _sync: bool,
+        ) -> Pin<Box<dyn Future<Output = Result<u64, WalError>> + Send + 'a>> {
+            Box::pin(async { Ok(1) })
+        }
+
+        fn admit(&self) -> Result<(), WalError> {
+            if self.room.load(Ordering::SeqCst) {
+                Ok(())
+            } else {
+                Err(WalError::Full("42 bytes unpersisted (limit 1)".into()))
+            }
+        }
+
+        fn room(&self) -> Option<Arc<Notify>> {
+            Some(self.notify.clone())
+        }
+    }
+
+    fn writer(dir: &std::path::Path, wal: Arc<FullWal>, wait: Duration) -> Writer {
+        Writer {
+            catalog: Arc::new(Catalog::open(dir).unwrap()),
+            buffer: Arc::new(Buffer::new(usize::MAX)),
+            wal,
+            cpu: Default::default(),
+            write_wait: wait,
         }
     }
 
@@ -281,6 +378,7 @@ mod tests {
             buffer: Arc::new(Buffer::new(usize::MAX)),
             wal: wal.clone(),
             cpu: Default::default(),
+            write_wait: Duration::ZERO,
         };
         writer.write(&request("x", "t f=1i 1")).await.unwrap();
         catalog.delete_database("x").unwrap();
@@ -299,6 +397,7 @@ mod tests {
             buffer: Arc::new(Buffer::new(usize::MAX)),
             wal: Arc::new(NoWal),
             cpu: Default::default(),
+            write_wait: Duration::ZERO,
         };
         assert_eq!(
             restarted.replay(&records[0], 1).unwrap(),
@@ -312,5 +411,61 @@ mod tests {
             &arrow::datatypes::DataType::Utf8
         );
         assert_eq!(snap.batches.iter().map(|b| b.num_rows()).sum::<usize>(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_full_write_path_waits_for_room_then_stores() {
+        let dir = tempfile::tempdir().unwrap();
+        let wal = Arc::new(FullWal {
+            room: AtomicBool::new(false),
+            notify: Arc::new(Notify::new()),
+        });
+        let w = writer(dir.path(), wal.clone(), Duration::from_secs(10));
+        let freer = {
+            let wal = wal.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                wal.room.store(true, Ordering::SeqCst);
+                wal.notify.notify_waiters();
+            })
+        };
+        let started = std::time::Instant::now();
+        let out = w.write(&request("d", "m f=1 1")).await.unwrap();
+        assert!(out.waited);
+        assert_eq!(out.accepted, 1);
+        assert!(started.elapsed() >= Duration::from_millis(100));
+        assert!(started.elapsed() < Duration::from_secs(5), "woken, not timed out");
+        freer.await.unwrap();
+        assert!(!w.write(&request("d", "m f=2 2")).await.unwrap().waited);
+        assert_eq!(w.buffer.stats()[0].rows, 2);
+    }
+
+    #[tokio::test]
+    async fn a_write_path_full_for_the_whole_wait_refuses_naming_the_flag() {
+        let dir = tempfile::tempdir().unwrap();
+        let wal = Arc::new(FullWal {
+            room: AtomicBool::new(false),
+            notify: Arc::new(Notify::new()),
+        });
+        let w = writer(dir.path(), wal.clone(), Duration::from_millis(200));
+        // A wake-up that finds no room yet: the write goes back to waiting, for the rest of its time.
+        let waker = {
+            let wal = wal.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                wal.notify.notify_waiters();
+            })
+        };
+        let started = std::time::Instant::now();
+        let err = w.write(&request("d", "m f=1 1")).await.unwrap_err();
+        assert!(started.elapsed() >= Duration::from_millis(200));
+        waker.await.unwrap();
+        assert!(matches!(err, WriteError::Busy { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "the WAL is full: 42 bytes unpersisted (limit 1); waited 200ms for persistence to make \
+             room (--write-wait-timeout)"
+        );
+        assert!(w.buffer.stats().is_empty());
     }
 }
