@@ -109,7 +109,10 @@ fn tag_type() -> DataType {
 /// the buffer holds them; plain strings are encoded), so sorting compares dictionary keys and the
 /// Parquet writer reads each row's string from the dictionary without copying it; the stored schema
 /// says plain strings. `time` becomes Timestamp(ns, "UTC") without nulls (every row has a time).
-fn normalize(batch: &RecordBatch, tags: &[String]) -> Result<(RecordBatch, SchemaRef), EncodeError> {
+fn normalize(
+    batch: &RecordBatch,
+    tags: &[String],
+) -> Result<(RecordBatch, SchemaRef), EncodeError> {
     let schema = batch.schema();
     let idx = schema
         .index_of(TIME_COLUMN)
@@ -313,10 +316,7 @@ fn write_parquet(
     // The batch's tags are dictionaries, the file's strings: the writer encodes either alike.
     let writer = ArrowWriter::try_new(&mut out, file_schema.clone(), Some(props.clone()))?;
     let (mut file, factory) = writer.into_serialized_writer()?;
-    let group_rows = props
-        .max_row_group_row_count()
-        .unwrap_or(usize::MAX)
-        .max(1);
+    let group_rows = props.max_row_group_row_count().unwrap_or(usize::MAX).max(1);
     let mut start = 0;
     let mut group = 0;
     while start < batch.num_rows() {
@@ -606,11 +606,17 @@ mod tests {
             for b in builder.build().unwrap() {
                 let b = b.unwrap();
                 let v = b.column(1).as_any().downcast_ref::<Int64Array>().unwrap();
-                assert!(v.values().iter().all(|h| (first..first + 2_000).contains(h)));
+                assert!(v
+                    .values()
+                    .iter()
+                    .all(|h| (first..first + 2_000).contains(h)));
                 seen.extend(v.values().iter().copied());
             }
             let stats = md.row_group(0).column(2).statistics().unwrap();
-            assert_eq!(stats.min_bytes_opt().unwrap(), (first * HOUR + 7).to_le_bytes());
+            assert_eq!(
+                stats.min_bytes_opt().unwrap(),
+                (first * HOUR + 7).to_le_bytes()
+            );
         }
         seen.sort_unstable();
         assert_eq!(seen, (0..n).collect::<Vec<_>>());

@@ -434,7 +434,10 @@ mod tests {
         assert!(out.waited);
         assert_eq!(out.accepted, 1);
         assert!(started.elapsed() >= Duration::from_millis(100));
-        assert!(started.elapsed() < Duration::from_secs(5), "woken, not timed out");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "woken, not timed out"
+        );
         freer.await.unwrap();
         assert!(!w.write(&request("d", "m f=2 2")).await.unwrap().waited);
         assert_eq!(w.buffer.stats()[0].rows, 2);
