@@ -351,7 +351,9 @@ fn column_and_table_limits_are_named() {
     assert_eq!(r.status, 422, "{}", r.body);
     assert_eq!(
         r.json()["data"][0]["error_message"],
-        "Update to schema would exceed number of columns per table limit of 500 columns"
+        "Update to schema would exceed number of columns per table limit of 500 columns \
+         (column 3396: too many columns: this line has 501 tags and fields, more than the limit \
+         of 500 columns per table)"
     );
     assert_eq!(r.json()["data"][0]["line_number"], 2);
     let tables: String = (0..2000).map(|i| format!("t{i} f=1\n")).collect();

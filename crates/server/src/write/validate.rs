@@ -213,7 +213,16 @@ pub(super) fn validate(
                     .then(|| staged.type_conflict(&table, &line))
                     .flatten();
                     let limit = d.kind == ErrorKind::TooManyColumns;
-                    (conflict.unwrap_or_else(|| diagnostic_message(&d)), limit)
+                    // InfluxDB 3's sentence for the limit (clients match on it), then where.
+                    let message = if limit {
+                        format!(
+                            "Update to schema would exceed number of columns per table limit of {MAX_COLUMNS_PER_TABLE} columns ({})",
+                            diagnostic_message(&d)
+                        )
+                    } else {
+                        conflict.unwrap_or_else(|| diagnostic_message(&d))
+                    };
+                    (message, limit)
                 });
                 let staged_ok = checked.and_then(|ts| {
                     staged
