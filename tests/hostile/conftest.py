@@ -20,8 +20,10 @@ HEALTH_LIMIT_S = 0.1
 
 
 class Server:
-    def __init__(self, data_dir, *extra, env=None):
+    def __init__(self, data_dir, *extra, env=None, ui_dir=None):
         self.data_dir = Path(data_dir)
+        # No UI unless a test serves one: the API is what is under attack.
+        self.ui_dir = Path(ui_dir) if ui_dir else self.data_dir / "no-ui"
         self.extra = extra
         self.env = env
         self.start()
@@ -30,7 +32,7 @@ class Server:
         self.log = open(self.data_dir.parent / f"{self.data_dir.name}.log", "a")
         self.proc = subprocess.Popen(
             [os.environ["LINEWISE_BIN"], "serve", "--http-bind", "127.0.0.1:0",
-             "--data-dir", str(self.data_dir), "--ui-dir", str(self.data_dir / "no-ui"), *self.extra],
+             "--data-dir", str(self.data_dir), "--ui-dir", str(self.ui_dir), *self.extra],
             stdout=subprocess.PIPE, stderr=self.log, text=True, env={**os.environ, **(self.env or {})})
         first = self.proc.stdout.readline().strip()
         assert first.startswith("linewise listening on "), f"server did not start: {first!r}, see {self.log.name}"

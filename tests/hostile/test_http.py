@@ -337,14 +337,13 @@ def test_bad_chunked_framing_is_400(server):
 
 # --- classes that already held --------------------------------------------------------------------
 
-@pytest.mark.skip(reason="conftest's Server always passes --ui-dir, which clap refuses twice; needs a conftest hook")
 def test_path_traversal_on_ui_route(tmp_path):
     data = tmp_path / "data"
     ui = tmp_path / "ui"
     ui.mkdir()
     (ui / "index.html").write_text("<p>ui</p>")
     (tmp_path / "secret.txt").write_text("SECRET")
-    s = Server(data, "--ui-dir", str(ui))
+    s = Server(data, ui_dir=ui)
     try:
         n = ack(s, "ui f=1i 1\n")
         for path in ["/../secret.txt", "/../../etc/passwd", "/%2e%2e/secret.txt", "/%2e%2e%2fsecret.txt",

@@ -356,9 +356,10 @@ impl write::Wal for DurableWal {
                 .append(Bytes::from(bytes), sync)
                 .map_err(wal_error)?;
             let segment = appended.segment;
-            if sync {
-                appended.wait().await.map_err(wal_error)?;
-            }
+            // A `no_sync` write is answered once the writer has written it to the file (synced
+            // within the flush interval), not when it is queued: a record whose write fails (a full
+            // disk) must get the error, as nothing would keep it.
+            appended.wait().await.map_err(wal_error)?;
             Ok(segment)
         })
     }
