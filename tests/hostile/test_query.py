@@ -170,3 +170,52 @@ def test_large_csv_is_streamed_and_bounded(tmp_path):
         assert server.count("t") == 2
     finally:
         server.kill()
+
+
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / 100  # utime + stime, in clock ticks of 1/100 s
+
+
+def idle_after(server, settle=1.0, window=1.0):
+    """The server's CPU seconds over `window`, `settle` seconds after the query ended: near zero once
+    its operators stopped."""
+    time.sleep(settle)
+    before = cpu_seconds(server.proc.pid)
+    time.sleep(window)
+    return cpu_seconds(server.proc.pid) - before
+
+
+CROSS_JOIN = "SELECT count(*) FROM range(1000000) a, range(1000000) b"
+
+
+def test_a_timed_out_query_stops_using_the_cpu(tmp_path):
+    server = Server(tmp_path / "data", "--query-timeout", "1s")
+    try:
+        seed(server)
+        status, _, body = post_query(server, CROSS_JOIN)
+        assert status == 408, body
+        busy = idle_after(server)
+        assert busy < 0.2, f"the server used {busy:.2f} CPU-seconds in the second after the timeout"
+    finally:
+        server.kill()
+
+
+def test_a_query_whose_client_left_stops_using_the_cpu(tmp_path):
+    server = Server(tmp_path / "data", "--query-timeout", "60s")
+    try:
+        seed(server)
+        import http.client
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        conn.request("POST", "/api/v3/query_sql", json.dumps({"db": "hostile", "q": CROSS_JOIN}),
+                     {"Content-Type": "application/json"})
+        time.sleep(1.0)
+        before = cpu_seconds(server.proc.pid)
+        time.sleep(0.5)
+        assert cpu_seconds(server.proc.pid) - before > 0.3, "the cross join did not run"
+        conn.close()  # the client gives up before any answer
+        busy = idle_after(server)
+        assert busy < 0.2, f"the server used {busy:.2f} CPU-seconds in the second after its client left"
+        assert server.count("t") == 2
+    finally:
+        server.kill()
