@@ -10,6 +10,7 @@
 //! ([`limits`]). The answer is encoded batch by batch and handed out in chunks, so it is never whole
 //! in memory, and a query whose reader goes away stops.
 mod bounded;
+mod coop;
 mod error;
 mod format;
 pub mod http;
@@ -39,6 +40,7 @@ use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::{GreedyMemoryPool, TrackConsumersPool};
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
+use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::ScalarUDF;
 use format::Encoder;
@@ -217,7 +219,13 @@ impl QueryEngine {
             .with_default_catalog_and_schema(CATALOG, SCHEMA)
             .with_create_default_catalog_and_schema(false)
             .with_target_partitions(usize::from(self.limits.query_threads));
-        let ctx = SessionContext::new_with_config_rt(config, Arc::clone(&self.env));
+        let state = SessionStateBuilder::new()
+            .with_config(config)
+            .with_runtime_env(Arc::clone(&self.env))
+            .with_default_features()
+            .with_physical_optimizer_rule(Arc::new(coop::YieldEverywhere))
+            .build();
+        let ctx = SessionContext::new_with_state(state);
         for function in &self.functions {
             ctx.register_udf(function.clone());
         }
