@@ -10,6 +10,8 @@
 #   GEN_LP=path/to/gen_lp.py scripts/bench/durability.sh        # DURATION=10s
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=influxdb.sh
+source scripts/bench/influxdb.sh
 
 GEN_LP=${GEN_LP:?set GEN_LP to the path of the data generator gen_lp.py}
 DURATION=${DURATION:-10s}
@@ -56,28 +58,7 @@ start_linewise() {
 }
 
 start_influxdb() {
-    rm -rf "$work/influx"
-    mkdir -p "$work/influx"
-    cat > "$work/influx/influxdb.conf" <<CONF
-reporting-disabled = true
-bind-address = "127.0.0.1:$((INFLUX_PORT + 1))"
-[meta]
-  dir = "$work/influx/meta"
-[data]
-  dir = "$work/influx/data"
-  wal-dir = "$work/influx/wal"
-  wal-fsync-delay = "0s"
-  query-log-enabled = false
-[http]
-  bind-address = "127.0.0.1:$INFLUX_PORT"
-  log-enabled = false
-[logging]
-  level = "error"
-CONF
-    influxd -config "$work/influx/influxdb.conf" >/dev/null 2>"$work/influx.log" &
-    server_pid=$!
-    wait_http "http://127.0.0.1:$INFLUX_PORT/ping"
-    curl -fs -XPOST "http://127.0.0.1:$INFLUX_PORT/query" --data-urlencode "q=CREATE DATABASE bench" >/dev/null
+    start_influxd "$work/influx" "$INFLUX_PORT" '  wal-fsync-delay = "0s"'
 }
 
 run() { # name conns lines-per-batch

@@ -7,6 +7,8 @@
 #   GEN_LP=path/to/gen_lp.py scripts/bench/load.sh            # DURATION=10s CONNS="1 4 16"
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=influxdb.sh
+source scripts/bench/influxdb.sh
 
 GEN_LP=${GEN_LP:?set GEN_LP to the path of the data generator gen_lp.py}
 DURATION=${DURATION:-10s}
@@ -56,34 +58,10 @@ start_linewise() {
     wait_http "http://127.0.0.1:$LW_PORT/ping"
 }
 
-start_influxdb() {
-    rm -rf "$work/influx"
-    mkdir -p "$work/influx"
-    cat > "$work/influx/influxdb.conf" <<CONF
-reporting-disabled = true
-bind-address = "127.0.0.1:$((INFLUX_PORT + 1))"
-[meta]
-  dir = "$work/influx/meta"
-[data]
-  dir = "$work/influx/data"
-  wal-dir = "$work/influx/wal"
-  query-log-enabled = false
-[http]
-  bind-address = "127.0.0.1:$INFLUX_PORT"
-  log-enabled = false
-[logging]
-  level = "error"
-CONF
-    influxd -config "$work/influx/influxdb.conf" >/dev/null 2>"$work/influx.log" &
-    server_pid=$!
-    wait_http "http://127.0.0.1:$INFLUX_PORT/ping"
-    curl -fs -XPOST "http://127.0.0.1:$INFLUX_PORT/query" --data-urlencode "q=CREATE DATABASE bench" >/dev/null
-}
-
 printf '%-16s %5s %12s %8s %9s %9s %8s\n' server conns lines/s cpu_s p50_ms p99_ms errors
 for conns in $CONNS; do
     for server in influxdb-1.6 linewise; do
-        if [ "$server" = linewise ]; then start_linewise; port=$LW_PORT; else start_influxdb; port=$INFLUX_PORT; fi
+        if [ "$server" = linewise ]; then start_linewise; port=$LW_PORT; else start_influxd "$work/influx" "$INFLUX_PORT"; port=$INFLUX_PORT; fi
         threads=$(( conns < 2 ? conns : 2 ))
         cpu0=$(cpu_seconds "$server_pid")
         out=$(wrk -t "$threads" -c "$conns" -d "$DURATION" --timeout 30s -s scripts/bench/post-batches.lua \

@@ -12,6 +12,8 @@
 #   SERVERS="linewise-durable linewise-no_sync victoria-metrics influxdb-1.6"
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=influxdb.sh
+source scripts/bench/influxdb.sh
 
 GEN_LP=${GEN_LP:?set GEN_LP to the path of the data generator gen_lp.py}
 WINDOWS=${WINDOWS:-30}
@@ -75,25 +77,7 @@ start_server() { # $1: server name; sets server_pid, url, persisted_cmd
         url="http://127.0.0.1:$PORT/write?db=bench&precision=ms"
         persisted_cmd=vm_persisted ;;
     influxdb-1.6)
-        cat > "$work/data/influxdb.conf" <<CONF
-reporting-disabled = true
-bind-address = "127.0.0.1:$((PORT + 1))"
-[meta]
-  dir = "$work/data/meta"
-[data]
-  dir = "$work/data/data"
-  wal-dir = "$work/data/wal"
-  query-log-enabled = false
-[http]
-  bind-address = "127.0.0.1:$PORT"
-  log-enabled = false
-[logging]
-  level = "error"
-CONF
-        influxd -config "$work/data/influxdb.conf" >/dev/null 2>"$work/server.log" &
-        server_pid=$!
-        wait_http "http://127.0.0.1:$PORT/ping"
-        curl -fs -XPOST "http://127.0.0.1:$PORT/query" --data-urlencode "q=CREATE DATABASE bench" >/dev/null
+        start_influxd "$work/data" "$PORT"
         url="http://127.0.0.1:$PORT/write?db=bench&precision=ms"
         persisted_cmd=none_persisted ;;
     esac
