@@ -479,3 +479,39 @@ fn serves_the_built_ui() {
     assert_eq!(s.get("/app.js").body, "console.log(1)");
     assert_eq!(s.get("/missing.js").status, 404);
 }
+
+#[test]
+fn v1_errors_carry_the_reason_in_x_influxdb_error() {
+    let s = Server::start(&[]);
+    let r = s.post("/write?db=d", "m f=1 1\nm f=\"s\" 2\nm f=\"t\" 3\n");
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(
+        r.header("X-Influxdb-Error"),
+        Some(
+            "parsing failed for write_lp endpoint: line 2: invalid column type for column 'f', \
+             expected iox::column_type::field::float, got iox::column_type::field::string"
+        )
+    );
+    let r = s.post("/write", "m f=1 1");
+    assert_eq!(r.status, 400);
+    let header = r.header("X-Influxdb-Error").expect("a reason header");
+    assert!(r.body.contains(header), "{header} / {}", r.body);
+    // The v2 and v3 APIs answer in their bodies only.
+    assert!(s
+        .post("/api/v2/write?bucket=d", "m f=\"s\" 4")
+        .header("X-Influxdb-Error")
+        .is_none());
+}
+
+#[test]
+fn health_answers_json_when_asked() {
+    let s = Server::start(&[]);
+    let r = s.request("GET", "/health", &[("Accept", "application/json")], b"");
+    assert_eq!(r.status, 200);
+    let v = r.json();
+    assert_eq!(
+        (v["status"].as_str(), v["name"].as_str()),
+        (Some("pass"), Some("linewise"))
+    );
+    assert_eq!(s.get("/health").body, "OK");
+}

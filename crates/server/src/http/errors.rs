@@ -84,8 +84,68 @@ fn retry_later(mut r: Response) -> Response {
     r
 }
 
+/// Longest `X-Influxdb-Error` value sent; the body has the whole message.
+const MAX_ERROR_HEADER: usize = 1024;
+
+/// The error as one header line: control characters become spaces, cut at [`MAX_ERROR_HEADER`]
+/// bytes on a character boundary.
+fn header_line(message: &str) -> HeaderValue {
+    let mut line: String = message
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if line.len() > MAX_ERROR_HEADER {
+        let mut end = MAX_ERROR_HEADER;
+        while !line.is_char_boundary(end) {
+            end -= 1;
+        }
+        line.truncate(end);
+    }
+    HeaderValue::from_str(&line).unwrap_or_else(|_| HeaderValue::from_static("write failed"))
+}
+
 impl ApiError {
+    /// Converts to the answer of `dialect`. v1 answers also carry the reason in `X-Influxdb-Error`,
+    /// as InfluxDB 1.x sends it: v1 client libraries show that header, not the body.
     pub fn into_response(self, dialect: Dialect) -> Response {
+        let reason = (dialect == Dialect::V1).then(|| self.reason());
+        let mut response = self.answer(dialect);
+        if let Some(reason) = reason {
+            response
+                .headers_mut()
+                .insert("x-influxdb-error", header_line(&reason));
+        }
+        response
+    }
+
+    /// The reason in one sentence, for `X-Influxdb-Error`.
+    fn reason(&self) -> String {
+        match self {
+            ApiError::Param(m) | ApiError::DbName(m) => m.clone(),
+            ApiError::Body(e) => e.to_string(),
+            ApiError::Partial(errors) => match errors.first() {
+                Some(first) => {
+                    let more = match errors.len() {
+                        1 => String::new(),
+                        n => format!(" (and {} more lines)", n - 1),
+                    };
+                    format!(
+                        "partial write of line protocol occurred: line {}: {}{more}",
+                        first.line_number, first.error_message
+                    )
+                }
+                None => "partial write of line protocol occurred".to_owned(),
+            },
+            ApiError::Write(WriteError::Rejected(line)) => format!(
+                "parsing failed for write_lp endpoint: line {}: {}",
+                line.line_number, line.error_message
+            ),
+            ApiError::Write(WriteError::Empty) => "incoming write was empty".to_owned(),
+            ApiError::Write(e) => format!("write buffer error: {e}"),
+        }
+    }
+
+    fn answer(self, dialect: Dialect) -> Response {
         use Dialect::*;
         match self {
             ApiError::Param(msg) => match dialect {
@@ -196,5 +256,19 @@ fn write_error(e: WriteError, dialect: Dialect) -> Response {
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("write buffer error: {e}"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_lines_are_one_line_and_bounded() {
+        assert_eq!(header_line("a\nb\tc"), "a b c");
+        let long = "é".repeat(MAX_ERROR_HEADER);
+        let cut = header_line(&long);
+        assert!(cut.len() <= MAX_ERROR_HEADER);
+        assert_eq!(cut.len() % 2, 0, "cut on a character boundary");
     }
 }

@@ -3,12 +3,12 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use tower::ServiceExt;
 use tower_http::services::ServeDir;
 
-use super::errors::text;
+use super::errors::{json, text};
 use super::AppState;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -26,8 +26,27 @@ pub async fn ping() -> Response {
         .into_response()
 }
 
-pub async fn health() -> Response {
-    text(StatusCode::OK, "OK")
+/// `OK` as InfluxDB 3 answers, or, when the request asks for JSON, the InfluxDB 2 health object
+/// whose `status` the v2 client libraries' `health()` reads (they report `fail` on the text).
+pub async fn health(headers: HeaderMap) -> Response {
+    let wants_json = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("application/json"));
+    if !wants_json {
+        return text(StatusCode::OK, "OK");
+    }
+    json(
+        StatusCode::OK,
+        &serde_json::json!({
+            "name": "linewise",
+            "message": "ready for queries and writes",
+            "status": "pass",
+            "checks": [],
+            "version": VERSION,
+        }),
+    )
 }
 
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
