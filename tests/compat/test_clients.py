@@ -3,6 +3,7 @@ import pytest
 from conftest import HOME, TOKEN
 
 from influxdb import InfluxDBClient as V1Client
+from influxdb.exceptions import InfluxDBClientError
 from influxdb_client import InfluxDBClient as V2Client, WritePrecision as V2Precision
 from influxdb_client.client.write_api import SYNCHRONOUS as V2_SYNCHRONOUS
 from influxdb_client.rest import ApiException
@@ -56,6 +57,8 @@ def test_influxdb_client_v2(server):
         with pytest.raises(ApiException) as err:
             api.write(bucket="py_v2", record="home,room=Kitchen co=1.5 1641024000",
                       write_precision=V2Precision.S)
+        # The client reads /health as JSON: "pass" (it reported "fail" on InfluxDB 3's text).
+        assert client.health().status == "pass"
     assert err.value.status == 400
     assert '"code":"invalid"' in err.value.body
     assert server.rows("py_v2", "home") == 26
@@ -68,4 +71,9 @@ def test_influxdb_python_v1(server):
     assert version
     assert client.write_points(LINES, protocol="line", time_precision="s")
     assert server.rows("py_v1", "home") == 26
+    # A refused write shows the server's reason.
+    with pytest.raises(InfluxDBClientError) as err:
+        client.write_points(["home,room=Kitchen co=1.5 1641024000"], protocol="line", time_precision="s")
+    assert err.value.code == 400
+    assert "invalid column type for column 'co'" in str(err.value)
     client.close()
