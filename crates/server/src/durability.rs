@@ -95,6 +95,8 @@ pub enum StartError {
     Catalog(#[from] CatalogError),
     #[error("reading the catalog from the object store: {0}")]
     CatalogFromStore(StoreError),
+    #[error(transparent)]
+    Migrate(#[from] crate::persist::MigrateError),
     #[error("replaying WAL segment {segment} record {seq}: {source}")]
     Replay {
         segment: u64,
@@ -141,6 +143,14 @@ impl Durability {
             }
         }
         let catalog = Arc::new(Catalog::open(data_dir)?);
+        // Before anything reads or writes Parquet: files of older versions move to id paths.
+        let moved = crate::persist::migrate(&catalog, &store).await?;
+        if moved > 0 {
+            tracing::info!(
+                files = moved,
+                "Parquet files moved from name paths to id paths"
+            );
+        }
         let (wal, recovery, sealed) = Wal::open(WalConfig {
             dir: data_dir.join("wal"),
             flush_interval: args.wal_flush_interval,

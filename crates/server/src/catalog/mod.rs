@@ -179,7 +179,14 @@ pub struct CatalogState {
     /// Tombstones: deleted databases (id → name) whose Parquet files are not all removed yet.
     #[serde(default)]
     pub deleted: BTreeMap<DbId, String>,
+    /// How Parquet files are named: 0 in catalogs of versions whose paths held the names
+    /// (`parquet/<db>/<table>/…`), [`ID_PATHS`] once those files were moved to id paths.
+    #[serde(default)]
+    pub layout: u32,
 }
+
+/// [`CatalogState::layout`] of data directories whose Parquet paths use catalog ids.
+pub const ID_PATHS: u32 = 2;
 
 impl CatalogState {
     pub fn table_count(&self) -> usize {
@@ -385,7 +392,21 @@ impl Catalog {
             next_db_id: 1,
             next_table_id: 1,
             deleted: BTreeMap::new(),
+            layout: ID_PATHS,
         }
+    }
+
+    /// Records that every Parquet file is under an id path (after [`crate::persist::migrate`]).
+    pub fn set_layout(&self, layout: u32) -> Result<(), CatalogError> {
+        let _guard = self.commit_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let mut next = (*self.snapshot()).clone();
+        if next.layout == layout {
+            return Ok(());
+        }
+        next.layout = layout;
+        self.persist(&next)?;
+        *self.state.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
+        Ok(())
     }
 
     pub fn snapshot(&self) -> Arc<CatalogState> {

@@ -20,6 +20,7 @@
 //! the store fails, unpersisted WAL bytes grow until [`PersistHandle::admit`] turns writes away
 //! with 503.
 pub mod encode;
+mod migrate;
 mod progress;
 pub mod store;
 #[cfg(test)]
@@ -28,6 +29,7 @@ mod tests;
 use crate::catalog::{DbId, TableId};
 use crate::wal::{ReadError, Record, SealedSegment, Wal, WalError};
 use arrow::array::RecordBatch;
+pub use migrate::{migrate, MigrateError};
 use object_store::path::Path as ObjPath;
 pub use progress::TableFailure;
 use progress::{Failures, Pending, Subject, TableKey};
