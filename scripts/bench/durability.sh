@@ -10,8 +10,8 @@
 #   GEN_LP=path/to/gen_lp.py scripts/bench/durability.sh        # DURATION=10s
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-# shellcheck source=influxdb.sh
-source scripts/bench/influxdb.sh
+# shellcheck source=common.sh
+source scripts/bench/common.sh
 
 GEN_LP=${GEN_LP:?set GEN_LP to the path of the data generator gen_lp.py}
 DURATION=${DURATION:-10s}
@@ -22,14 +22,6 @@ INFLUX_PORT=${INFLUX_PORT:-18396}
 command -v wrk >/dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; exit 2; }
 
 work=$(mktemp -d -p "${BENCH_DIR:-$PWD/target}")
-server_pid=
-stop_server() {
-    if [ -n "$server_pid" ]; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-        server_pid=
-    fi
-}
 trap 'stop_server; rm -rf "$work"' EXIT
 
 cargo build --release -q -p linewise-server --bin linewise

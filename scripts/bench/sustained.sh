@@ -12,8 +12,8 @@
 #   SERVERS="linewise-durable linewise-no_sync victoria-metrics influxdb-1.6"
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-# shellcheck source=influxdb.sh
-source scripts/bench/influxdb.sh
+# shellcheck source=common.sh
+source scripts/bench/common.sh
 
 GEN_LP=${GEN_LP:?set GEN_LP to the path of the data generator gen_lp.py}
 WINDOWS=${WINDOWS:-30}
@@ -27,14 +27,6 @@ for tool in wrk influxd victoria-metrics; do
 done
 
 work=$(mktemp -d)
-server_pid=
-stop_server() {
-    if [ -n "$server_pid" ]; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-        server_pid=
-    fi
-}
 trap 'stop_server; rm -rf "$work"' EXIT
 
 cargo build --release -q -p linewise-server

@@ -1,8 +1,19 @@
-# Sourced by the benchmarks: InfluxDB 1.6 (Debian `influxdb`) as the peer, on loopback only.
+# Sourced by the benchmarks: the one server under test at a time, and InfluxDB 1.6 (Debian
+# `influxdb`) as the peer, on loopback only.
 #
+#   stop_server                      # stops the server in server_pid, if any, and waits for it
 #   start_influxd DIR PORT [EXTRA]   # sets server_pid; EXTRA: more lines for the [data] section
 # Writes DIR/influxdb.conf (data, WAL and meta under DIR, RPC on PORT+1, no logging), starts influxd,
 # waits for /ping and creates database `bench`.
+server_pid=
+stop_server() {
+    if [ -n "$server_pid" ]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=
+    fi
+}
+
 start_influxd() {
     local dir=$1 port=$2 extra=${3:-}
     rm -rf "$dir"
