@@ -44,40 +44,35 @@ impl QueryEngine {
             Arc::clone(ctx.state().catalog_list()),
         ));
         let mut tables = Vec::new();
-        // The database's own tables are all base tables: only their columns need a snapshot.
-        // `information_schema`'s are built in memory, so asking for them costs nothing.
-        for (schema_name, provider, cheap) in [
+        // `information_schema`'s tables are built in memory and cost nothing to open; the database's
+        // own are all base tables, opened (snapshotted) only when their columns are asked for.
+        for (schema_name, provider, open_cheap) in [
             (SCHEMA, own, false),
             (INFORMATION_SCHEMA, information, true),
         ] {
             let mut names = provider.table_names();
             names.sort();
             for name in names {
-                let (table_type, schema) = if with_schemas || cheap {
-                    // A table dropped since its name was listed is left out.
-                    let Some(table) = provider
-                        .table(&name)
-                        .await
-                        .map_err(QueryError::from_datafusion)?
-                    else {
-                        continue;
-                    };
-                    (table_type_name(table.table_type()), table.schema())
-                } else {
-                    (table_type_name(TableType::Base), Arc::new(Schema::empty()))
-                };
-                let schema = if with_schemas {
-                    schema
-                } else {
-                    Arc::new(Schema::empty())
-                };
-                tables.push(TableInfo {
+                let mut info = TableInfo {
                     catalog: CATALOG,
                     schema_name,
                     name,
-                    table_type,
-                    schema,
-                });
+                    table_type: table_type_name(TableType::Base),
+                    schema: Arc::new(Schema::empty()),
+                };
+                if with_schemas || open_cheap {
+                    let table = provider
+                        .table(&info.name)
+                        .await
+                        .map_err(QueryError::from_datafusion)?;
+                    // A table dropped since its name was listed is left out.
+                    let Some(table) = table else { continue };
+                    info.table_type = table_type_name(table.table_type());
+                    if with_schemas {
+                        info.schema = table.schema();
+                    }
+                }
+                tables.push(info);
             }
         }
         Ok(tables)
