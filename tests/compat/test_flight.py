@@ -119,10 +119,11 @@ def test_influxdb3_python_influxql_is_refused_clearly(home):
 
 
 def adbc_connect(server, token=TOKEN, database=DB):
+    # The server has no transactions: autocommit, or the driver warns it cannot turn it off.
     return flightsql.connect(f"grpc://127.0.0.1:{server.port}", db_kwargs={
         "adbc.flight.sql.authorization_header": f"Bearer {token}",
         "adbc.flight.sql.rpc.call_header.database": database,
-    })
+    }, autocommit=True)
 
 
 def test_adbc_flight_sql_cursor(home):
