@@ -7,27 +7,6 @@ use std::process::ExitCode;
 
 use linewise_core::{parse_lines, BatchValidator, Diagnostic, FieldValue, Line, Precision};
 
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-pub enum CheckPrecision {
-    Auto,
-    Ns,
-    Us,
-    Ms,
-    S,
-}
-
-impl From<CheckPrecision> for Precision {
-    fn from(p: CheckPrecision) -> Precision {
-        match p {
-            CheckPrecision::Auto => Precision::Auto,
-            CheckPrecision::Ns => Precision::Nanosecond,
-            CheckPrecision::Us => Precision::Microsecond,
-            CheckPrecision::Ms => Precision::Millisecond,
-            CheckPrecision::S => Precision::Second,
-        }
-    }
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// `FILE:LINE:COL: message` per invalid line.
@@ -40,7 +19,7 @@ pub enum Format {
 pub struct Args {
     /// Unit of the timestamps (`auto` guesses per line from the magnitude, as InfluxDB 3).
     #[arg(long, value_enum, default_value = "auto")]
-    precision: CheckPrecision,
+    precision: Precision,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -71,7 +50,7 @@ pub fn run(args: Args) -> ExitCode {
     };
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    match check(&input, &name, args.precision.into(), args.format, &mut out)
+    match check(&input, &name, args.precision, args.format, &mut out)
         .and_then(|s| out.flush().map(|()| s))
     {
         Ok(summary) if summary.invalid == 0 => ExitCode::SUCCESS,

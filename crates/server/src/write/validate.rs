@@ -3,14 +3,14 @@
 //! new table or columns. Accepted lines go straight into Arrow columns.
 use std::collections::{HashMap, HashSet};
 
-use linewise_core::columns::{field_type_of, ColumnsBuilder, TIME_COLUMN};
-use linewise_core::{parse_lines, BatchValidator, ErrorKind, Line};
+use linewise_core::columns::ColumnsBuilder;
+use linewise_core::{parse_lines, BatchValidator, ColumnKind, ErrorKind, Line, TIME_COLUMN};
 
-use super::batch::WriteBatch;
 use super::line_error::{normalized_line, physical_line, LineError};
 use super::{WriteError, WriteRequest};
+use crate::buffer::WriteBatch;
 use crate::catalog::{
-    CatalogState, ColumnType, DatabaseSchema, SchemaChanges, MAX_COLUMNS_PER_TABLE, MAX_TABLES,
+    CatalogState, DatabaseSchema, SchemaChanges, MAX_COLUMNS_PER_TABLE, MAX_TABLES,
 };
 
 pub(super) struct Validated {
@@ -26,7 +26,7 @@ struct Staged<'a> {
     tables_in_catalog: usize,
     new_tables: HashSet<String>,
     /// Table → column → type of the columns this request adds.
-    new_columns: HashMap<String, HashMap<String, ColumnType>>,
+    new_columns: HashMap<String, HashMap<String, ColumnKind>>,
     /// Data columns (tags + fields) each table will have.
     column_counts: HashMap<String, usize>,
     changes: SchemaChanges,
@@ -35,7 +35,7 @@ struct Staged<'a> {
 }
 
 impl<'a> Staged<'a> {
-    fn column_type(&self, table: &str, column: &str) -> Option<ColumnType> {
+    fn column_type(&self, table: &str, column: &str) -> Option<ColumnKind> {
         if let Some(t) = self.known.tables.get(table).and_then(|t| t.column(column)) {
             return Some(t);
         }
@@ -43,15 +43,15 @@ impl<'a> Staged<'a> {
     }
 
     /// The `(column, type)` pairs of a line.
-    fn columns_of(line: &Line<'_>) -> Vec<(String, ColumnType)> {
+    fn columns_of(line: &Line<'_>) -> Vec<(String, ColumnKind)> {
         let tags = line
             .tags
             .iter()
-            .map(|(k, _)| (k.unescaped().into_owned(), ColumnType::Tag));
+            .map(|(k, _)| (k.unescaped().into_owned(), ColumnKind::Tag));
         let fields = line.fields.iter().map(|(k, v)| {
             (
                 k.unescaped().into_owned(),
-                ColumnType::of_field(field_type_of(v)),
+                ColumnKind::Field(v.field_type()),
             )
         });
         tags.chain(fields).collect()
@@ -113,7 +113,7 @@ impl<'a> Staged<'a> {
         if self.all_known(table, line) {
             return Ok(());
         }
-        let new: Vec<(String, ColumnType)> = Self::columns_of(line)
+        let new: Vec<(String, ColumnKind)> = Self::columns_of(line)
             .into_iter()
             .filter(|(c, _)| self.column_type(table, c).is_none())
             .collect();
@@ -150,11 +150,11 @@ impl<'a> Staged<'a> {
             self.changes.columns.push((table.to_string(), c, t));
         }
         if needs_time {
-            staged.insert(TIME_COLUMN.to_string(), ColumnType::Time);
+            staged.insert(TIME_COLUMN.to_string(), ColumnKind::Time);
             self.changes.columns.push((
                 table.to_string(),
                 TIME_COLUMN.to_string(),
-                ColumnType::Time,
+                ColumnKind::Time,
             ));
         }
         Ok(())

@@ -4,11 +4,10 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use linewise_core::{parse_lines, BatchValidator, Line, Precision};
+use linewise_core::{parse_lines, BatchValidator, KnownColumns, Line, Precision};
 
 use super::document::LineMark;
 use super::timefmt::unit_warning;
-use super::StoredSchema;
 
 /// Records checked between two looks at the clock.
 const CLOCK_EVERY: usize = 256;
@@ -45,7 +44,7 @@ const UNITS: [Precision; 4] = [
 pub struct BatchPass<'a> {
     pub text: &'a str,
     pub precision: Precision,
-    pub schema: &'a StoredSchema,
+    pub schema: &'a KnownColumns,
     /// The time given to lines without a timestamp, in ns.
     pub now_ns: i64,
 }
@@ -181,7 +180,7 @@ mod tests {
     }
 
     fn check(text: &str, precision: Precision) -> BatchResult {
-        let schema = StoredSchema::default();
+        let schema = KnownColumns::default();
         let pass = BatchPass {
             text,
             precision,
@@ -224,7 +223,7 @@ mod tests {
     #[test]
     fn gives_up_when_a_newer_text_waits() {
         let text: String = (0..2000).map(|i| format!("m f={i} {i}\n")).collect();
-        let schema = StoredSchema::default();
+        let schema = KnownColumns::default();
         let pass = BatchPass {
             text: &text,
             precision: Precision::Auto,
