@@ -14,10 +14,11 @@ use datafusion::logical_expr::Expr;
 use datafusion::physical_optimizer::pruning::{PruningPredicate, PruningPredicateBuilder};
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
+use parking_lot::Mutex;
 use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
 use parquet::file::statistics::Statistics;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Name of the timestamp column of every table.
 pub const TIME_COLUMN: &str = "time";
@@ -42,25 +43,18 @@ impl FileRangeCache {
         if file.time_range.is_some() {
             return file.time_range;
         }
-        if let Some(cached) = self.lock().get(&file.path) {
+        if let Some(cached) = self.ranges.lock().get(&file.path) {
             return *cached;
         }
         // A footer that cannot be read leaves the file unpruned: the scan itself then reports the error.
         let metadata = read_footer(store, &file.path, file.size).await?;
         let range = time_range_from_metadata(&metadata);
-        let mut ranges = self.lock();
+        let mut ranges = self.ranges.lock();
         if ranges.len() >= CACHE_CAPACITY {
             ranges.clear();
         }
         ranges.insert(file.path.clone(), range);
         range
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Path, Option<TimeRange>>> {
-        // The map holds plain values; a panic elsewhere cannot leave it half-updated.
-        self.ranges
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
