@@ -5,9 +5,10 @@
 //! (persist everything, or leave a replayable WAL).
 use crate::buffer::Buffer;
 use crate::catalog::{Catalog, CatalogError, CATALOG_FILE};
+use crate::duration::parse_duration;
 use crate::persist::{
-    database_prefix, CatalogSource, PersistConfig, PersistHandle, PersistedRows, Persister,
-    SegmentDecoder, Store, StoreArgs, StoreError, TableData,
+    database_prefix, CatalogSource, DecodeError, PersistConfig, PersistHandle, PersistedRows,
+    Persister, SegmentDecoder, Store, StoreArgs, StoreError, TableData,
 };
 use crate::wal::{self, Record, Wal, WalConfig};
 use crate::write::{self, batch::LoggedWrite, Writer};
@@ -56,32 +57,6 @@ pub struct DurabilityArgs {
     pub write_wait_timeout: Duration,
     #[command(flatten)]
     pub store: StoreArgs,
-}
-
-/// `1h`, `10s`, `250ms`, `500us`, `100ns` (a bare number is seconds).
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let split = s
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration like 10ms, 1s or 5m"))?;
-    let secs = match unit {
-        "ns" => n / 1e9,
-        "us" | "µs" => n / 1e6,
-        "ms" => n / 1e3,
-        "" | "s" => n,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => {
-            return Err(format!(
-                "`{s}`: unknown unit `{unit}` (use ns, us, ms, s, m or h)"
-            ))
-        }
-    };
-    Duration::try_from_secs_f64(secs).map_err(|e| format!("`{s}`: {e}"))
 }
 
 /// Errors starting durability.
@@ -398,6 +373,28 @@ impl PersistedRows for BufferRelease {
     }
 }
 
+/// Why a sealed WAL segment's records did not turn back into rows.
+#[derive(Debug, thiserror::Error)]
+enum ReplayDecodeError {
+    #[error("record {seq}: {source}")]
+    Record {
+        seq: u64,
+        source: write::batch::BatchDecodeError,
+    },
+    #[error("record {seq}: {source}")]
+    Buffer {
+        seq: u64,
+        source: crate::buffer::BufferError,
+    },
+    #[error(transparent)]
+    Snapshot(crate::buffer::BufferError),
+    #[error("{table}: {source}")]
+    Concat {
+        table: String,
+        source: arrow::error::ArrowError,
+    },
+}
+
 /// Decodes the write path's WAL payloads into per-table rows, merging the columns of successive
 /// writes the way the buffer does. Writes to databases deleted since are left out by id.
 struct WriteBatchDecoder {
@@ -405,18 +402,18 @@ struct WriteBatchDecoder {
 }
 
 impl SegmentDecoder for WriteBatchDecoder {
-    fn decode(&self, records: &[Record]) -> Result<Vec<TableData>, String> {
+    fn decode(&self, records: &[Record]) -> Result<Vec<TableData>, DecodeError> {
         let buffer = Buffer::new(usize::MAX);
         let catalog = self.catalog.snapshot();
         for r in records {
-            let logged =
-                LoggedWrite::decode(&r.payload).map_err(|e| format!("record {}: {e}", r.seq))?;
+            let logged = LoggedWrite::decode(&r.payload)
+                .map_err(|source| ReplayDecodeError::Record { seq: r.seq, source })?;
             if !write::is_live(&catalog, &logged) {
                 continue;
             }
             buffer
                 .insert(&logged.batch, r.seq)
-                .map_err(|e| format!("record {}: {e}", r.seq))?;
+                .map_err(|source| ReplayDecodeError::Buffer { seq: r.seq, source })?;
         }
         let mut out = Vec::new();
         for t in buffer.stats() {
@@ -429,7 +426,7 @@ impl SegmentDecoder for WriteBatchDecoder {
             };
             let Some(snap) = buffer
                 .snapshot(&t.db, &t.table)
-                .map_err(|e| e.to_string())?
+                .map_err(ReplayDecodeError::Snapshot)?
             else {
                 continue;
             };
@@ -440,8 +437,13 @@ impl SegmentDecoder for WriteBatchDecoder {
                 .filter(|f| matches!(f.data_type(), DataType::Dictionary(..)))
                 .map(|f| f.name().clone())
                 .collect();
-            let batch = arrow::compute::concat_batches(&snap.schema, &snap.batches)
-                .map_err(|e| format!("{}.{}: {e}", t.db, t.table))?;
+            let batch =
+                arrow::compute::concat_batches(&snap.schema, &snap.batches).map_err(|source| {
+                    ReplayDecodeError::Concat {
+                        table: format!("{}.{}", t.db, t.table),
+                        source,
+                    }
+                })?;
             out.push(TableData {
                 database_id: db.id,
                 table_id,
@@ -452,22 +454,5 @@ impl SegmentDecoder for WriteBatchDecoder {
             });
         }
         Ok(out)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("10ms"), Ok(Duration::from_millis(10)));
-        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
-        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
-        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
-        assert!(parse_duration("5 parsecs")
-            .unwrap_err()
-            .contains("unknown unit"));
-        assert!(parse_duration("ms").is_err());
     }
 }

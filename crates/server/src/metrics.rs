@@ -1,11 +1,17 @@
 //! Prometheus metrics: requests by endpoint and status, request latency histograms, lines
 //! accepted and rejected, bytes received; buffer and catalog sizes, and what persisting fails
 //! for, are read when scraped.
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+//!
+//! The series are `prometheus-client` metrics encoded in the Prometheus text format (0.0.4), the
+//! format `/metrics` has always answered; the exposition ends in `# EOF` as InfluxDB's does.
 use std::time::Duration;
+
+use prometheus_client::encoding::{prometheus_text, EncodeLabelSet};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 
 use crate::buffer::TableStats;
 use crate::persist::PersistHandle;
@@ -15,43 +21,93 @@ const BUCKETS: [f64; 14] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-#[derive(Default, Clone)]
-struct Histogram {
-    counts: [u64; BUCKETS.len()],
-    count: u64,
-    sum: f64,
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    endpoint: &'static str,
+    status: u16,
 }
 
-impl Histogram {
-    fn observe(&mut self, secs: f64) {
-        for (c, b) in self.counts.iter_mut().zip(BUCKETS) {
-            if secs <= b {
-                *c += 1;
-            }
-        }
-        self.count += 1;
-        self.sum += secs;
-    }
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EndpointLabels {
+    endpoint: &'static str,
 }
 
-#[derive(Default)]
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TableLabels {
+    db: String,
+    table: String,
+}
+
+/// A gauge of whole, never negative amounts (rows, bytes, attempts).
+type Amount = Gauge<u64, std::sync::atomic::AtomicU64>;
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(BUCKETS)
+}
+
+/// The series the server counts as it goes; the ones read when scraped are built in `render`.
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(&'static str, u16), u64>>,
-    latency: Mutex<BTreeMap<&'static str, Histogram>>,
-    lines_accepted: AtomicU64,
-    lines_rejected: AtomicU64,
-    bytes_received: AtomicU64,
-    bytes_decoded: AtomicU64,
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<EndpointLabels, Histogram>,
+    lines_accepted: Counter,
+    lines_rejected: Counter,
+    bytes_received: Counter,
+    bytes_decoded: Counter,
+    writes_waited: Counter,
     /// Where persistence failures are read from (none without durability).
     persist: Option<PersistHandle>,
-    writes_waited: AtomicU64,
 }
 
-/// Escapes a Prometheus label value.
-fn label(v: &str) -> String {
-    v.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::default();
+        let requests = Family::default();
+        registry.register(
+            "linewise_http_requests",
+            "HTTP requests by endpoint and status",
+            requests.clone(),
+        );
+        let latency = Family::new_with_constructor(latency_histogram as fn() -> Histogram);
+        registry.register(
+            "linewise_http_request_duration_seconds",
+            "HTTP request latency",
+            latency.clone(),
+        );
+        let mut counter = |name: &str, help: &str| {
+            let c = Counter::default();
+            registry.register(name, help, c.clone());
+            c
+        };
+        let lines_accepted = counter("linewise_lines_accepted", "Lines stored");
+        let lines_rejected = counter(
+            "linewise_lines_rejected",
+            "Lines rejected with a per-line error",
+        );
+        let bytes_received = counter(
+            "linewise_bytes_received",
+            "Write request body bytes as sent (maybe gzip)",
+        );
+        let bytes_decoded = counter(
+            "linewise_bytes_decoded",
+            "Write request body bytes after decompression",
+        );
+        let writes_waited = counter(
+            "linewise_writes_waited",
+            "Writes that found the buffer full and waited for room (--write-wait-timeout)",
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+            lines_accepted,
+            lines_rejected,
+            bytes_received,
+            bytes_decoded,
+            writes_waited,
+            persist: None,
+        }
+    }
 }
 
 impl Metrics {
@@ -62,183 +118,100 @@ impl Metrics {
     }
 
     pub fn request(&self, endpoint: &'static str, status: u16, elapsed: Duration) {
-        *self
-            .requests
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry((endpoint, status))
-            .or_default() += 1;
+        self.requests
+            .get_or_create(&RequestLabels { endpoint, status })
+            .inc();
         self.latency
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(endpoint)
-            .or_default()
+            .get_or_create(&EndpointLabels { endpoint })
             .observe(elapsed.as_secs_f64());
     }
 
     pub fn lines(&self, accepted: usize, rejected: usize) {
-        self.lines_accepted
-            .fetch_add(accepted as u64, Ordering::Relaxed);
-        self.lines_rejected
-            .fetch_add(rejected as u64, Ordering::Relaxed);
+        self.lines_accepted.inc_by(accepted as u64);
+        self.lines_rejected.inc_by(rejected as u64);
     }
 
     /// A write that waited for persistence to make room, then was stored.
     pub fn write_waited(&self) {
-        self.writes_waited.fetch_add(1, Ordering::Relaxed);
+        self.writes_waited.inc();
     }
 
     /// `raw`: bytes on the wire; `decoded`: after gunzip.
     pub fn body(&self, raw: usize, decoded: usize) {
-        self.bytes_received.fetch_add(raw as u64, Ordering::Relaxed);
-        self.bytes_decoded
-            .fetch_add(decoded as u64, Ordering::Relaxed);
+        self.bytes_received.inc_by(raw as u64);
+        self.bytes_decoded.inc_by(decoded as u64);
     }
 
     /// The text exposition format, ending in `# EOF` as InfluxDB's does.
     pub fn render(&self, tables: &[TableStats], databases: usize) -> String {
+        let scraped = scraped(tables, databases, self.persist.as_ref());
         let mut o = String::new();
-        o.push_str("# HELP linewise_http_requests_total HTTP requests by endpoint and status.\n");
-        o.push_str("# TYPE linewise_http_requests_total counter\n");
-        for ((e, s), n) in self
-            .requests
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-        {
-            let _ = writeln!(
-                o,
-                "linewise_http_requests_total{{endpoint=\"{e}\",status=\"{s}\"}} {n}"
-            );
-        }
-        o.push_str("# HELP linewise_http_request_duration_seconds HTTP request latency.\n");
-        o.push_str("# TYPE linewise_http_request_duration_seconds histogram\n");
-        for (e, h) in self
-            .latency
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-        {
-            for (b, c) in BUCKETS.iter().zip(h.counts) {
-                let _ = writeln!(
-                    o,
-                    "linewise_http_request_duration_seconds_bucket{{endpoint=\"{e}\",le=\"{b}\"}} {c}"
-                );
+        for registry in [&self.registry, &scraped] {
+            if let Err(e) = prometheus_text::encode(&mut o, registry) {
+                tracing::error!("encoding metrics: {e}");
             }
-            let _ = writeln!(
-                o,
-                "linewise_http_request_duration_seconds_bucket{{endpoint=\"{e}\",le=\"+Inf\"}} {}",
-                h.count
-            );
-            let _ = writeln!(
-                o,
-                "linewise_http_request_duration_seconds_sum{{endpoint=\"{e}\"}} {}",
-                h.sum
-            );
-            let _ = writeln!(
-                o,
-                "linewise_http_request_duration_seconds_count{{endpoint=\"{e}\"}} {}",
-                h.count
-            );
-        }
-        let counters = [
-            (
-                "linewise_lines_accepted_total",
-                "Lines stored.",
-                &self.lines_accepted,
-            ),
-            (
-                "linewise_lines_rejected_total",
-                "Lines rejected with a per-line error.",
-                &self.lines_rejected,
-            ),
-            (
-                "linewise_bytes_received_total",
-                "Write request body bytes as sent (maybe gzip).",
-                &self.bytes_received,
-            ),
-            (
-                "linewise_bytes_decoded_total",
-                "Write request body bytes after decompression.",
-                &self.bytes_decoded,
-            ),
-            (
-                "linewise_writes_waited_total",
-                "Writes that found the buffer full and waited for room (--write-wait-timeout).",
-                &self.writes_waited,
-            ),
-        ];
-        for (name, help, v) in counters {
-            let _ = writeln!(
-                o,
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
-                v.load(Ordering::Relaxed)
-            );
-        }
-        o.push_str("# HELP linewise_buffer_rows Rows held in the in-memory buffer per table.\n");
-        o.push_str("# TYPE linewise_buffer_rows gauge\n");
-        for t in tables {
-            let _ = writeln!(
-                o,
-                "linewise_buffer_rows{{db=\"{}\",table=\"{}\"}} {}",
-                label(&t.db),
-                label(&t.table),
-                t.rows
-            );
-        }
-        let bytes: usize = tables.iter().map(|t| t.bytes).sum();
-        let _ = writeln!(
-            o,
-            "# HELP linewise_buffer_bytes Arrow bytes held in the buffer.\n# TYPE linewise_buffer_bytes gauge\nlinewise_buffer_bytes {bytes}"
-        );
-        let _ = writeln!(
-            o,
-            "# HELP linewise_databases Databases in the catalog.\n# TYPE linewise_databases gauge\nlinewise_databases {databases}"
-        );
-        if let Some(persist) = &self.persist {
-            render_persist(&mut o, persist);
         }
         o.push_str("# EOF\n");
         o
     }
 }
 
-/// Persistence: files written, failed attempts, and one series per table (or WAL segment)
-/// persisting fails for now, counting its failed attempts in a row.
-fn render_persist(o: &mut String, persist: &PersistHandle) {
-    let _ = writeln!(
-        o,
-        "# HELP linewise_parquet_files_written_total Parquet files written.\n# TYPE linewise_parquet_files_written_total counter\nlinewise_parquet_files_written_total {}",
-        persist.files_written()
-    );
-    let _ = writeln!(
-        o,
-        "# HELP linewise_persist_errors_total Failed attempts to persist a table or a WAL segment.\n# TYPE linewise_persist_errors_total counter\nlinewise_persist_errors_total {}",
-        persist.failed_attempts()
-    );
-    o.push_str("# HELP linewise_persist_failing Failed attempts in a row, per table (or WAL segment) persisting fails for now.\n");
-    o.push_str("# TYPE linewise_persist_failing gauge\n");
-    for f in persist.failures() {
-        match (&f.table, f.segment) {
-            (Some((db, table)), _) => {
-                let _ = writeln!(
-                    o,
-                    "linewise_persist_failing{{db=\"{}\",table=\"{}\"}} {}",
-                    label(db),
-                    label(table),
-                    f.attempts
-                );
-            }
-            (None, Some(segment)) => {
-                let _ = writeln!(
-                    o,
-                    "linewise_persist_failing{{segment=\"{segment}\"}} {}",
-                    f.attempts
-                );
-            }
-            (None, None) => {}
-        }
+/// The series read when scraped: buffer and catalog sizes, and persistence (files written,
+/// failed attempts, and one series per table, or WAL segment, persisting fails for now,
+/// counting its failed attempts in a row).
+fn scraped(tables: &[TableStats], databases: usize, persist: Option<&PersistHandle>) -> Registry {
+    let mut registry = Registry::default();
+    let rows = Family::<TableLabels, Amount>::default();
+    for t in tables {
+        rows.get_or_create(&TableLabels {
+            db: t.db.clone(),
+            table: t.table.clone(),
+        })
+        .set(t.rows as u64);
     }
+    registry.register(
+        "linewise_buffer_rows",
+        "Rows held in the in-memory buffer per table",
+        rows,
+    );
+    let bytes = Amount::default();
+    bytes.set(tables.iter().map(|t| t.bytes as u64).sum());
+    registry.register(
+        "linewise_buffer_bytes",
+        "Arrow bytes held in the buffer",
+        bytes,
+    );
+    let dbs = Amount::default();
+    dbs.set(databases as u64);
+    registry.register("linewise_databases", "Databases in the catalog", dbs);
+    let Some(persist) = persist else {
+        return registry;
+    };
+    registry.register(
+        "linewise_parquet_files_written",
+        "Parquet files written",
+        ConstCounter::new(persist.files_written()),
+    );
+    registry.register(
+        "linewise_persist_errors",
+        "Failed attempts to persist a table or a WAL segment",
+        ConstCounter::new(persist.failed_attempts()),
+    );
+    let failing = Family::<Vec<(&'static str, String)>, Amount>::default();
+    for f in persist.failures() {
+        let labels = match (f.table, f.segment) {
+            (Some((db, table)), _) => vec![("db", db), ("table", table)],
+            (None, Some(segment)) => vec![("segment", segment.to_string())],
+            (None, None) => continue,
+        };
+        failing.get_or_create(&labels).set(f.attempts);
+    }
+    registry.register(
+        "linewise_persist_failing",
+        "Failed attempts in a row, per table (or WAL segment) persisting fails for now",
+        failing,
+    );
+    registry
 }
 
 #[cfg(test)]

@@ -6,9 +6,10 @@
 //! table's merged schema) and later calls `drop_through` with that sequence once the rows are
 //! safely in Parquet. The total size is bounded: past the bound, `check_capacity` answers `Full` and the
 //! HTTP layer tells clients to retry later.
+use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::Arc;
 
 use arrow::array::{new_null_array, ArrayRef};
 use arrow::datatypes::{DataType, Field, FieldRef, Schema, SchemaRef};
@@ -187,20 +188,10 @@ impl Buffer {
 
     fn table(&self, db: &str, table: &str) -> TableRef {
         let key = (db.to_string(), table.to_string());
-        if let Some(t) = self
-            .tables
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-        {
+        if let Some(t) = self.tables.read().get(&key) {
             return t.clone();
         }
-        self.tables
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(key)
-            .or_default()
-            .clone()
+        self.tables.write().entry(key).or_default().clone()
     }
 
     /// Appends a write: all of its tables or, on error, none. `seq` is the WAL segment the write
@@ -215,10 +206,7 @@ impl Buffer {
             .collect();
         // One lock order for every writer: by table name.
         targets.sort_by(|a, b| a.0.cmp(b.0));
-        let mut guards: Vec<_> = targets
-            .iter()
-            .map(|(_, _, t)| t.lock().unwrap_or_else(|p| p.into_inner()))
-            .collect();
+        let mut guards: Vec<_> = targets.iter().map(|(_, _, t)| t.lock()).collect();
         let mut schemas = Vec::with_capacity(targets.len());
         for ((name, rb, _), g) in targets.iter().zip(&guards) {
             schemas.push(merge_schema(name, g.schema.as_ref(), &rb.schema())?);
@@ -240,16 +228,10 @@ impl Buffer {
     /// All rows of a table now, aligned to its merged schema.
     pub fn snapshot(&self, db: &str, table: &str) -> Result<Option<TableSnapshot>, BufferError> {
         let key = (db.to_string(), table.to_string());
-        let Some(t) = self
-            .tables
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-            .cloned()
-        else {
+        let Some(t) = self.tables.read().get(&key).cloned() else {
             return Ok(None);
         };
-        let g = t.lock().unwrap_or_else(|p| p.into_inner());
+        let g = t.lock();
         let Some(schema) = g.schema.clone() else {
             return Ok(None);
         };
@@ -275,16 +257,10 @@ impl Buffer {
     /// Forgets a table's chunks up to and including `seq` (they are persisted).
     pub fn drop_through(&self, db: &str, table: &str, seq: u64) {
         let key = (db.to_string(), table.to_string());
-        let Some(t) = self
-            .tables
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-            .cloned()
-        else {
+        let Some(t) = self.tables.read().get(&key).cloned() else {
             return;
         };
-        let mut g = t.lock().unwrap_or_else(|p| p.into_inner());
+        let mut g = t.lock();
         let (gone, kept): (Vec<Chunk>, Vec<Chunk>) = g.chunks.drain(..).partition(|c| c.seq <= seq);
         g.chunks = kept;
         for c in gone {
@@ -297,13 +273,7 @@ impl Buffer {
 
     /// Forgets every table's chunks up to and including `seq`: the WAL segments persisted so far.
     pub fn drop_all_through(&self, seq: u64) {
-        let keys: Vec<(String, String)> = self
-            .tables
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .keys()
-            .cloned()
-            .collect();
+        let keys: Vec<(String, String)> = self.tables.read().keys().cloned().collect();
         for (db, table) in keys {
             self.drop_through(&db, &table, seq);
         }
@@ -311,12 +281,12 @@ impl Buffer {
 
     /// Forgets every table of a deleted database.
     pub fn drop_database(&self, db: &str) {
-        let mut tables = self.tables.write().unwrap_or_else(|p| p.into_inner());
+        let mut tables = self.tables.write();
         tables.retain(|(d, _), t| {
             if d != db {
                 return true;
             }
-            let g = t.lock().unwrap_or_else(|p| p.into_inner());
+            let g = t.lock();
             self.bytes.fetch_sub(g.bytes, Ordering::Relaxed);
             false
         });
@@ -324,11 +294,11 @@ impl Buffer {
 
     /// Every buffered table with its row count, sorted by database and table.
     pub fn stats(&self) -> Vec<TableStats> {
-        let tables = self.tables.read().unwrap_or_else(|p| p.into_inner());
+        let tables = self.tables.read();
         let mut out: Vec<TableStats> = tables
             .iter()
             .map(|((db, table), t)| {
-                let g = t.lock().unwrap_or_else(|p| p.into_inner());
+                let g = t.lock();
                 TableStats {
                     db: db.clone(),
                     table: table.clone(),

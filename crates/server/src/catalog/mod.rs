@@ -15,11 +15,12 @@
 //! of the same name. Deleting a database leaves a tombstone (its id) until its files are removed.
 pub mod names;
 
+use parking_lot::{Mutex, RwLock};
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::Arc;
 
 use linewise_core::{ColumnKind, KnownSchema};
 use serde::{Deserialize, Serialize};
@@ -338,19 +339,19 @@ impl Catalog {
 
     /// Records that every Parquet file is under an id path (after [`crate::persist::migrate`]).
     pub fn set_layout(&self, layout: u32) -> Result<(), CatalogError> {
-        let _guard = self.commit_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let _guard = self.commit_lock.lock();
         let mut next = (*self.snapshot()).clone();
         if next.layout == layout {
             return Ok(());
         }
         next.layout = layout;
         self.persist(&next)?;
-        *self.state.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
+        *self.state.write() = Arc::new(next);
         Ok(())
     }
 
     pub fn snapshot(&self) -> Arc<CatalogState> {
-        self.state.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.state.read().clone()
     }
 
     /// Applies `change` to a copy of the current state under the commit lock, persists it, then
@@ -359,12 +360,12 @@ impl Catalog {
         &self,
         change: impl FnOnce(&mut CatalogState) -> Result<T, CatalogError>,
     ) -> Result<T, CatalogError> {
-        let _guard = self.commit_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let _guard = self.commit_lock.lock();
         let mut next = (*self.snapshot()).clone();
         let out = change(&mut next)?;
         next.version += 1;
         self.persist(&next)?;
-        *self.state.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
+        *self.state.write() = Arc::new(next);
         Ok(out)
     }
 

@@ -1,11 +1,12 @@
 //! `linewise check`: validates line protocol like a compiler. Exit 0 when every line is valid,
 //! 1 when some line is invalid, 2 on usage or I/O errors.
-use std::fmt::Write as _;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use linewise_core::{parse_lines, BatchValidator, Diagnostic, FieldValue, Line, Precision};
+use linewise_core::{parse_lines, BatchValidator, Line, Precision};
+
+mod json;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -91,94 +92,23 @@ pub fn check(
         records: 0,
         invalid: 0,
     };
-    let mut buf = String::new();
     while let Some(result) = lines.next_into(&mut line) {
         summary.records += 1;
         let checked = result.and_then(|()| validator.check(&line, 0));
-        buf.clear();
         match (checked, format) {
-            (Ok(_), Format::Text) => continue,
-            (Ok(ns), Format::Jsonl) => point_json(&mut buf, &line, line.timestamp.map(|_| ns)),
+            (Ok(_), Format::Text) => {}
+            (Ok(ns), Format::Jsonl) => {
+                json::write_point(out, &line, line.timestamp.map(|_| ns))?;
+            }
             (Err(d), Format::Text) => {
                 summary.invalid += 1;
-                let _ = writeln!(buf, "{name}:{}:{}: {}", d.line, d.column, d.message);
+                writeln!(out, "{name}:{}:{}: {}", d.line, d.column, d.message)?;
             }
             (Err(d), Format::Jsonl) => {
                 summary.invalid += 1;
-                error_json(&mut buf, &d);
+                json::write_error(out, &d)?;
             }
         }
-        out.write_all(buf.as_bytes())?;
     }
     Ok(summary)
-}
-
-fn json_str(buf: &mut String, s: &str) {
-    // Serialising a &str cannot fail.
-    buf.push_str(&serde_json::to_string(s).unwrap_or_default());
-}
-
-/// `{"line":N,"point":{"measurement":…,"tags":{…},"fields":{…},"timestamp":ns|null}}`
-fn point_json(buf: &mut String, line: &Line<'_>, timestamp_ns: Option<i64>) {
-    let _ = write!(
-        buf,
-        "{{\"line\":{},\"point\":{{\"measurement\":",
-        line.line_number
-    );
-    json_str(buf, &line.measurement.unescaped());
-    buf.push_str(",\"tags\":{");
-    for (i, (k, v)) in line.tags.iter().enumerate() {
-        if i > 0 {
-            buf.push(',');
-        }
-        json_str(buf, &k.unescaped());
-        buf.push(':');
-        json_str(buf, &v.unescaped());
-    }
-    buf.push_str("},\"fields\":{");
-    for (i, (k, v)) in line.fields.iter().enumerate() {
-        if i > 0 {
-            buf.push(',');
-        }
-        json_str(buf, &k.unescaped());
-        let _ = write!(
-            buf,
-            ":{{\"type\":\"{}\",\"value\":",
-            v.field_type().as_str()
-        );
-        match v {
-            FieldValue::Float(f) => buf.push_str(&serde_json::Value::from(*f).to_string()),
-            FieldValue::Integer(n) => {
-                let _ = write!(buf, "{n}");
-            }
-            FieldValue::UInteger(n) => {
-                let _ = write!(buf, "{n}");
-            }
-            FieldValue::String(s) => json_str(buf, &s.unescaped()),
-            FieldValue::Boolean(b) => {
-                let _ = write!(buf, "{b}");
-            }
-        }
-        buf.push('}');
-    }
-    match timestamp_ns {
-        Some(ns) => {
-            let _ = writeln!(buf, "}},\"timestamp\":{ns}}}}}");
-        }
-        None => buf.push_str("},\"timestamp\":null}}\n"),
-    }
-}
-
-/// `{"line":N,"error":{"column":C,"end_column":E,"kind":"…","message":"…"}}`
-fn error_json(buf: &mut String, d: &Diagnostic) {
-    let _ = write!(
-        buf,
-        "{{\"line\":{},\"error\":{{\"column\":{},\"end_column\":{},\"kind\":\"{}\",\"message\":",
-        d.line,
-        d.column,
-        d.end_column,
-        d.kind.as_str()
-    );
-    json_str(buf, &d.message);
-    buf.push_str("}}\n");
 }

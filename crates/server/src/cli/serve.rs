@@ -1,4 +1,5 @@
 //! `linewise serve`: the InfluxDB 3 compatible HTTP API and the web UI.
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -6,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use linewise_server::buffer::Buffer;
-use linewise_server::durability::{parse_duration, Durability, DurabilityArgs};
+use linewise_server::durability::{Durability, DurabilityArgs};
+use linewise_server::duration::positive_duration;
 use linewise_server::flight::Grpc;
 use linewise_server::http::serve::ConnLimits;
 use linewise_server::http::{self, auth::Token, host::LoopbackHosts, AppState};
@@ -70,14 +72,6 @@ pub struct Args {
 /// File descriptors kept for the WAL, Parquet files and the object store beside connections.
 const RESERVED_FDS: u64 = 256;
 
-fn positive_duration(s: &str) -> Result<Duration, String> {
-    let d = parse_duration(s)?;
-    if d.is_zero() {
-        return Err(format!("`{s}`: must be more than zero"));
-    }
-    Ok(d)
-}
-
 #[derive(Debug, thiserror::Error)]
 enum ServeError {
     #[error(transparent)]
@@ -105,8 +99,10 @@ enum ServeError {
 }
 
 pub fn run(args: Args) -> ExitCode {
+    // Colour codes only for a person at a terminal: a log file or a pipe gets plain text.
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )

@@ -3,11 +3,14 @@
 //! Batches are cut at record boundaries found by the core's parser (a string field may hold a
 //! newline), so no record is split between two requests. Rejected lines are reported with their
 //! line number in the input, not in the batch.
+use std::cell::Cell;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::rc::Rc;
 use std::time::Duration;
 
+use backon::{BlockingRetryable, ExponentialBuilder};
 use flate2::write::GzEncoder;
 use linewise_core::{parse_lines, Precision};
 use serde::Deserialize;
@@ -95,60 +98,138 @@ enum Sent {
     Rejected(Vec<(u64, String, String)>),
 }
 
-fn send(args: &Args, url: &str, body: &[u8], first_line: u64) -> Result<Sent, String> {
-    let mut delay = Duration::from_millis(200);
-    for attempt in 1..=args.retries.max(1) {
-        let mut req = ureq::post(url)
-            .set("Content-Type", "text/plain; charset=utf-8")
-            .set("Content-Encoding", "gzip")
-            .timeout(Duration::from_secs(60));
-        if let Some(t) = &args.token {
-            req = req.set("Authorization", &format!("Bearer {t}"));
-        }
-        let retry_after = match req.send_bytes(body) {
-            Ok(_) => return Ok(Sent::Ok),
-            Err(ureq::Error::Status(code, resp)) if code == 429 || code >= 500 => {
-                let after = resp
+/// Why a batch was not stored.
+#[derive(Debug, thiserror::Error)]
+enum SendError {
+    /// 5xx or 429: worth another attempt, after `retry_after` when the server names one.
+    #[error("server answered {code}")]
+    Unavailable {
+        code: u16,
+        retry_after: Option<Duration>,
+    },
+    #[error("cannot reach {url}: {source}")]
+    Unreachable {
+        url: String,
+        source: Box<ureq::Transport>,
+    },
+    /// Any other answer that names no rejected lines.
+    #[error("server answered {code}: {message}")]
+    Refused { code: u16, message: String },
+    #[error("giving up after {attempts} attempts: {last}")]
+    GaveUp { attempts: u32, last: Box<SendError> },
+}
+
+impl SendError {
+    fn is_transient(&self) -> bool {
+        matches!(self, Self::Unavailable { .. } | Self::Unreachable { .. })
+    }
+}
+
+/// First wait 200 ms, doubling up to 10 s (a `Retry-After` that asks for longer wins), for
+/// `attempts` attempts in all.
+fn backoff(attempts: u32) -> ExponentialBuilder {
+    ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(200))
+        .with_factor(2.0)
+        .with_max_delay(Duration::from_secs(10))
+        .with_max_times(attempts.saturating_sub(1) as usize)
+}
+
+/// Sends one batch, retrying while the server is unavailable (5xx, 429) or unreachable.
+fn send(args: &Args, url: &str, body: &[u8], first_line: u64) -> Result<Sent, SendError> {
+    let attempts = args.retries.max(1);
+    let attempt = Cell::new(0u32);
+    // What the last answer's `Retry-After` asked for, read by the sleep (which must own it).
+    let retry_after = Rc::new(Cell::new(Duration::ZERO));
+    let asked = Rc::clone(&retry_after);
+    let once = || {
+        attempt.set(attempt.get() + 1);
+        post(args, url, body, first_line)
+    };
+    once.retry(backoff(attempts))
+        .when(SendError::is_transient)
+        .notify(|e, delay| {
+            let after = match e {
+                SendError::Unavailable {
+                    retry_after: Some(after),
+                    ..
+                } => *after,
+                _ => Duration::ZERO,
+            };
+            retry_after.set(after);
+            eprintln!(
+                "{e} (attempt {}), retrying in {:?}",
+                attempt.get(),
+                delay.max(after)
+            );
+        })
+        .sleep(move |delay: Duration| std::thread::sleep(delay.max(asked.take())))
+        .call()
+        .map_err(|e| match e {
+            e if e.is_transient() => SendError::GaveUp {
+                attempts,
+                last: Box::new(e),
+            },
+            e => e,
+        })
+}
+
+/// One attempt.
+fn post(args: &Args, url: &str, body: &[u8], first_line: u64) -> Result<Sent, SendError> {
+    let mut req = ureq::post(url)
+        .set("Content-Type", "text/plain; charset=utf-8")
+        .set("Content-Encoding", "gzip")
+        .timeout(Duration::from_secs(60));
+    if let Some(t) = &args.token {
+        req = req.set("Authorization", &format!("Bearer {t}"));
+    }
+    match req.send_bytes(body) {
+        Ok(_) => Ok(Sent::Ok),
+        Err(ureq::Error::Status(code, resp)) if code == 429 || code >= 500 => {
+            Err(SendError::Unavailable {
+                code,
+                retry_after: resp
                     .header("Retry-After")
                     .and_then(|v| v.parse::<u64>().ok())
-                    .map(Duration::from_secs);
-                eprintln!("server answered {code} (attempt {attempt}), retrying");
-                after
-            }
-            Err(ureq::Error::Status(code, resp)) => {
-                let text = resp.into_string().unwrap_or_default();
-                let Ok(parsed) = serde_json::from_str::<ErrorBody>(&text) else {
-                    return Err(format!("server answered {code}: {text}"));
-                };
-                let lines = match parsed.data {
-                    Some(Data::Many(v)) => v,
-                    Some(Data::One(e)) => vec![e],
-                    None => return Err(format!("server answered {code}: {}", parsed.error)),
-                };
-                return Ok(Sent::Rejected(
-                    lines
-                        .into_iter()
-                        .map(|e| {
-                            (
-                                first_line + e.line_number - 1,
-                                e.error_message,
-                                e.original_line,
-                            )
-                        })
-                        .collect(),
-                ));
-            }
-            Err(e) => {
-                eprintln!("cannot reach {url} (attempt {attempt}): {e}");
-                None
-            }
-        };
-        if attempt < args.retries {
-            std::thread::sleep(retry_after.unwrap_or(delay).max(delay));
-            delay = (delay * 2).min(Duration::from_secs(10));
+                    .map(Duration::from_secs),
+            })
         }
+        Err(ureq::Error::Status(code, resp)) => {
+            let text = resp.into_string().unwrap_or_default();
+            let Ok(parsed) = serde_json::from_str::<ErrorBody>(&text) else {
+                return Err(SendError::Refused {
+                    code,
+                    message: text,
+                });
+            };
+            let lines = match parsed.data {
+                Some(Data::Many(v)) => v,
+                Some(Data::One(e)) => vec![e],
+                None => {
+                    return Err(SendError::Refused {
+                        code,
+                        message: parsed.error,
+                    })
+                }
+            };
+            Ok(Sent::Rejected(
+                lines
+                    .into_iter()
+                    .map(|e| {
+                        (
+                            first_line + e.line_number - 1,
+                            e.error_message,
+                            e.original_line,
+                        )
+                    })
+                    .collect(),
+            ))
+        }
+        Err(ureq::Error::Transport(source)) => Err(SendError::Unreachable {
+            url: url.into(),
+            source: Box::new(source),
+        }),
     }
-    Err(format!("giving up after {} attempts", args.retries))
 }
 
 pub fn run(args: Args) -> ExitCode {

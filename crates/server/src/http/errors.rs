@@ -27,7 +27,7 @@ const RETRY_AFTER_SECS: &str = "1";
 
 #[derive(Debug)]
 pub enum ApiError {
-    Param(String),
+    Param(super::params::ParamError),
     DbName(String),
     Body(BodyError),
     Write(WriteError),
@@ -121,7 +121,8 @@ impl ApiError {
     /// The reason in one sentence, for `X-Influxdb-Error`.
     fn reason(&self) -> String {
         match self {
-            ApiError::Param(m) | ApiError::DbName(m) => m.clone(),
+            ApiError::Param(e) => e.to_string(),
+            ApiError::DbName(m) => m.clone(),
             ApiError::Body(e) => e.to_string(),
             ApiError::Partial(errors) => match errors.first() {
                 Some(first) => {
@@ -148,11 +149,14 @@ impl ApiError {
     fn answer(self, dialect: Dialect) -> Response {
         use Dialect::*;
         match self {
-            ApiError::Param(msg) => match dialect {
-                V3 => text(StatusCode::BAD_REQUEST, msg),
-                V2 => v2(StatusCode::BAD_REQUEST, "invalid", &msg),
-                V1 => error_json(StatusCode::BAD_REQUEST, &msg),
-            },
+            ApiError::Param(e) => {
+                let msg = e.to_string();
+                match dialect {
+                    V3 => text(StatusCode::BAD_REQUEST, msg),
+                    V2 => v2(StatusCode::BAD_REQUEST, "invalid", &msg),
+                    V1 => error_json(StatusCode::BAD_REQUEST, &msg),
+                }
+            }
             ApiError::DbName(msg) => match dialect {
                 V2 => v2(StatusCode::BAD_REQUEST, "invalid", &msg),
                 V3 | V1 => error_json(StatusCode::BAD_REQUEST, &msg),

@@ -24,6 +24,41 @@ const V3_PRECISIONS: &str =
 const COMPAT_PRECISIONS: &str =
     "`s`, `second`, `ms`, `millisecond`, `us`, `u`, `microsecond`, `ns`, `n`, `nanosecond`";
 
+/// What is wrong with one parameter, in the words of the deserializer InfluxDB 3 uses.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Invalid {
+    #[error("duplicate field `{0}`")]
+    Duplicate(String),
+    #[error("missing field `{0}`")]
+    Missing(&'static str),
+    #[error("unknown variant `{value}`, expected one of {expected}")]
+    Precision {
+        value: String,
+        expected: &'static str,
+    },
+    #[error("provided string was not `true` or `false`")]
+    NotBoolean,
+}
+
+/// Why a write endpoint's query string was refused: the plain-text body (v3) or message (v2, v1)
+/// of its 400, as InfluxDB 3 words it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParamError {
+    #[error("missing query parameter 'db'")]
+    V3NoQuery,
+    #[error("serde error: {0}")]
+    V3(Invalid),
+    #[error("no org/bucket destination provided")]
+    V2NoQuery,
+    #[error("missing bucket value")]
+    V2NoBucket,
+    #[error("no db destination provided")]
+    V1NoQuery,
+    /// `what` names the parameters the endpoint reads (`org/bucket/precision`).
+    #[error("failed to deserialize {what} in request: {reason}")]
+    Compat { what: &'static str, reason: Invalid },
+}
+
 /// A precision of [`Precision::CHOICES`] by any of its spellings; `Auto` only where `auto` holds.
 fn precision(v: &str, auto: bool) -> Option<Precision> {
     Precision::parse(v)
@@ -31,11 +66,11 @@ fn precision(v: &str, auto: bool) -> Option<Precision> {
 }
 
 /// Decoded pairs, refusing a repeated known key the way serde does.
-fn pairs(query: &str, known: &[&str]) -> Result<Vec<(String, String)>, String> {
+fn pairs(query: &str, known: &[&str]) -> Result<Vec<(String, String)>, Invalid> {
     let mut out: Vec<(String, String)> = Vec::new();
     for (k, v) in form_urlencoded::parse(query.as_bytes()) {
         if known.contains(&k.as_ref()) && out.iter().any(|(seen, _)| *seen == k) {
-            return Err(format!("duplicate field `{k}`"));
+            return Err(Invalid::Duplicate(k.into_owned()));
         }
         out.push((k.into_owned(), v.into_owned()));
     }
@@ -49,29 +84,30 @@ fn get<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-fn boolean(v: Option<&str>, default: bool) -> Result<bool, String> {
+fn boolean(v: Option<&str>, default: bool) -> Result<bool, Invalid> {
     match v {
         None => Ok(default),
         Some("true") => Ok(true),
         Some("false") => Ok(false),
-        Some(_) => Err("provided string was not `true` or `false`".into()),
+        Some(_) => Err(Invalid::NotBoolean),
     }
 }
 
 /// `/api/v3/write_lp`: errors are the plain-text bodies of a 400.
-pub fn v3(query: Option<&str>) -> Result<V3Params, String> {
+pub fn v3(query: Option<&str>) -> Result<V3Params, ParamError> {
     let Some(query) = query else {
-        return Err("missing query parameter 'db'".into());
+        return Err(ParamError::V3NoQuery);
     };
-    let serde = |e: String| format!("serde error: {e}");
+    let serde = ParamError::V3;
     let p = pairs(query, &["db", "precision", "accept_partial", "no_sync"]).map_err(serde)?;
-    let db = get(&p, "db").ok_or_else(|| serde("missing field `db`".into()))?;
+    let db = get(&p, "db").ok_or(serde(Invalid::Missing("db")))?;
     let precision = match get(&p, "precision") {
         None => Precision::Auto,
         Some(v) => precision(v, true).ok_or_else(|| {
-            serde(format!(
-                "unknown variant `{v}`, expected one of {V3_PRECISIONS}"
-            ))
+            serde(Invalid::Precision {
+                value: v.into(),
+                expected: V3_PRECISIONS,
+            })
         })?,
     };
     Ok(V3Params {
@@ -82,28 +118,30 @@ pub fn v3(query: Option<&str>) -> Result<V3Params, String> {
     })
 }
 
-fn compat_precision(p: &[(String, String)], what: &str) -> Result<Precision, String> {
+fn compat_precision(p: &[(String, String)], what: &'static str) -> Result<Precision, ParamError> {
     match get(p, "precision") {
         None => Ok(Precision::Nanosecond),
-        Some(v) => precision(v, false).ok_or_else(|| {
-            format!(
-                "failed to deserialize {what} in request: unknown variant `{v}`, expected one of {COMPAT_PRECISIONS}"
-            )
+        Some(v) => precision(v, false).ok_or_else(|| ParamError::Compat {
+            what,
+            reason: Invalid::Precision {
+                value: v.into(),
+                expected: COMPAT_PRECISIONS,
+            },
         }),
     }
 }
 
 /// `/api/v2/write`: `bucket` names the database, `org` is ignored, precision defaults to ns.
-pub fn v2(query: Option<&str>) -> Result<CompatParams, String> {
+pub fn v2(query: Option<&str>) -> Result<CompatParams, ParamError> {
     const WHAT: &str = "org/bucket/precision";
     let Some(query) = query else {
-        return Err("no org/bucket destination provided".into());
+        return Err(ParamError::V2NoQuery);
     };
     let p = pairs(query, &["bucket", "org", "precision"])
-        .map_err(|e| format!("failed to deserialize {WHAT} in request: {e}"))?;
+        .map_err(|reason| ParamError::Compat { what: WHAT, reason })?;
     let db = match get(&p, "bucket") {
         Some(b) if !b.is_empty() => b,
-        _ => return Err("missing bucket value".into()),
+        _ => return Err(ParamError::V2NoBucket),
     };
     Ok(CompatParams {
         db: db.into(),
@@ -112,15 +150,14 @@ pub fn v2(query: Option<&str>) -> Result<CompatParams, String> {
 }
 
 /// `/write` (v1): `rp` other than the default names the database `db/rp`.
-pub fn v1(query: Option<&str>) -> Result<CompatParams, String> {
+pub fn v1(query: Option<&str>) -> Result<CompatParams, ParamError> {
     const WHAT: &str = "db/rp/precision";
+    let compat = |reason| ParamError::Compat { what: WHAT, reason };
     let Some(query) = query else {
-        return Err("no db destination provided".into());
+        return Err(ParamError::V1NoQuery);
     };
-    let p = pairs(query, &["db", "rp", "precision"])
-        .map_err(|e| format!("failed to deserialize {WHAT} in request: {e}"))?;
-    let db = get(&p, "db")
-        .ok_or_else(|| format!("failed to deserialize {WHAT} in request: missing field `db`"))?;
+    let p = pairs(query, &["db", "rp", "precision"]).map_err(compat)?;
+    let db = get(&p, "db").ok_or(compat(Invalid::Missing("db")))?;
     let db = match get(&p, "rp").map(str::to_lowercase).as_deref() {
         None | Some("") | Some("''") | Some("autogen") | Some("default") => db.to_string(),
         Some(rp) => format!("{db}/{rp}"),
@@ -146,21 +183,24 @@ mod tests {
         .unwrap();
         assert_eq!(p.precision, Precision::Second);
         assert!(!p.accept_partial && p.no_sync);
-        assert_eq!(v3(None).unwrap_err(), "missing query parameter 'db'");
         assert_eq!(
-            v3(Some("x=1")).unwrap_err(),
+            v3(None).unwrap_err().to_string(),
+            "missing query parameter 'db'"
+        );
+        assert_eq!(
+            v3(Some("x=1")).unwrap_err().to_string(),
             "serde error: missing field `db`"
         );
         assert_eq!(
-            v3(Some("db=a&precision=h")).unwrap_err(),
+            v3(Some("db=a&precision=h")).unwrap_err().to_string(),
             format!("serde error: unknown variant `h`, expected one of {V3_PRECISIONS}")
         );
         assert_eq!(
-            v3(Some("db=a&accept_partial=1")).unwrap_err(),
+            v3(Some("db=a&accept_partial=1")).unwrap_err().to_string(),
             "serde error: provided string was not `true` or `false`"
         );
         assert_eq!(
-            v3(Some("db=a&db=b")).unwrap_err(),
+            v3(Some("db=a&db=b")).unwrap_err().to_string(),
             "serde error: duplicate field `db`"
         );
     }
@@ -171,13 +211,20 @@ mod tests {
             v2(Some("bucket=b&org=o")).unwrap().precision,
             Precision::Nanosecond
         );
-        assert_eq!(v2(Some("org=o")).unwrap_err(), "missing bucket value");
+        assert_eq!(
+            v2(Some("org=o")).unwrap_err().to_string(),
+            "missing bucket value"
+        );
         assert!(v2(Some("bucket=b&precision=auto")).is_err());
         assert_eq!(v1(Some("db=d&rp=autogen")).unwrap().db, "d");
         assert_eq!(v1(Some("db=d&rp=Weekly")).unwrap().db, "d/weekly");
-        assert_eq!(v1(None).unwrap_err(), "no db destination provided");
+        assert_eq!(
+            v1(None).unwrap_err().to_string(),
+            "no db destination provided"
+        );
         assert!(v1(Some("db=d&precision=m"))
             .unwrap_err()
+            .to_string()
             .contains("unknown variant `m`"));
         assert_eq!(
             v1(Some("db=d&precision=s")).unwrap().precision,

@@ -29,12 +29,14 @@ mod tests;
 use crate::catalog::{DbId, TableId};
 use crate::wal::{ReadError, Record, SealedSegment, Wal, WalError};
 use arrow::array::RecordBatch;
+use chrono::{Datelike, Timelike};
 pub use migrate::{migrate, MigrateError};
 use object_store::path::Path as ObjPath;
+use parking_lot::Mutex;
 pub use progress::TableFailure;
 use progress::{Failures, Pending, Subject, TableKey};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 pub use store::{Store, StoreArgs, StoreError};
 use tokio::sync::{mpsc, Notify};
@@ -61,8 +63,11 @@ pub type CatalogSource = Arc<dyn Fn() -> (u64, Vec<u8>) + Send + Sync>;
 /// Turns WAL payloads back into rows; implemented by the write path, which owns the payload format.
 /// Rows of databases deleted since are left out.
 pub trait SegmentDecoder: Send + Sync + 'static {
-    fn decode(&self, records: &[Record]) -> Result<Vec<TableData>, String>;
+    fn decode(&self, records: &[Record]) -> Result<Vec<TableData>, DecodeError>;
 }
+
+/// A decoder's own error: the payload format, and so its failures, belong to the write path.
+pub type DecodeError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Told which rows are in the store, so the buffer can let go of them.
 pub trait PersistedRows: Send + Sync + 'static {
@@ -94,8 +99,13 @@ pub struct PersistConfig {
 pub enum PersistError {
     #[error("reading WAL segment: {0}")]
     Read(#[from] ReadError),
-    #[error("decoding WAL segment {segment}: {message}")]
-    Decode { segment: u64, message: String },
+    #[error("decoding WAL segment {segment}: {source}")]
+    Decode { segment: u64, source: DecodeError },
+    #[error("decoding WAL segment {segment}: encoding task failed: {source}")]
+    Task {
+        segment: u64,
+        source: tokio::task::JoinError,
+    },
     #[error("encoding Parquet for {database}.{table}: {source}")]
     Encode {
         database: String,
@@ -117,7 +127,10 @@ impl PersistError {
     fn is_permanent(&self) -> bool {
         matches!(
             self,
-            PersistError::Read(_) | PersistError::Decode { .. } | PersistError::Encode { .. }
+            PersistError::Read(_)
+                | PersistError::Decode { .. }
+                | PersistError::Task { .. }
+                | PersistError::Encode { .. }
         )
     }
 }
@@ -197,11 +210,7 @@ impl PersistHandle {
 
     /// The error persistence is currently retrying, if any.
     pub fn error(&self) -> Option<String> {
-        self.shared
-            .error
-            .lock()
-            .expect("persist error lock")
-            .clone()
+        self.shared.error.lock().clone()
     }
 
     /// Parquet files written since start.
@@ -211,20 +220,12 @@ impl PersistHandle {
 
     /// The tables (or segments) persisting currently fails for, with their errors.
     pub fn failures(&self) -> Vec<TableFailure> {
-        self.shared
-            .failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .current()
+        self.shared.failures.lock().current()
     }
 
     /// Failed attempts to persist a table or segment since start.
     pub fn failed_attempts(&self) -> u64 {
-        self.shared
-            .failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .attempts_total()
+        self.shared.failures.lock().attempts_total()
     }
 
     /// Seals the current WAL segment and waits until every segment before the new one is persisted
@@ -384,13 +385,8 @@ impl Persister {
             0
         };
         self.shared.stuck_through.store(stuck, Ordering::SeqCst);
-        let failures = self
-            .shared
-            .failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .summary();
-        *self.shared.error.lock().unwrap_or_else(|p| p.into_inner()) = failures;
+        let failures = self.shared.failures.lock().summary();
+        *self.shared.error.lock() = failures;
     }
 
     /// One attempt at the segment at `index` of `pending`: decodes it, then encodes and puts the
@@ -423,9 +419,9 @@ impl Persister {
         })
         .await
         .unwrap_or_else(|e| {
-            Err(PersistError::Decode {
+            Err(PersistError::Task {
                 segment: segment.id,
-                message: format!("encoding task failed: {e}"),
+                source: e,
             })
         });
         let what = Subject::Segment(segment.id);
@@ -480,11 +476,8 @@ impl Persister {
         }
     }
 
-    fn failures(&self) -> std::sync::MutexGuard<'_, Failures> {
-        self.shared
-            .failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+    fn failures(&self) -> parking_lot::MutexGuard<'_, Failures> {
+        self.shared.failures.lock()
     }
 
     /// Puts one table's files of a segment (after the catalog that defines their columns).
@@ -547,9 +540,9 @@ fn encode_segment(
     let read = started.elapsed();
     let tables = decoder
         .decode(&contents.records)
-        .map_err(|message| PersistError::Decode {
+        .map_err(|source| PersistError::Decode {
             segment: segment.id,
-            message,
+            source,
         })?;
     let decoded = started.elapsed();
     let rows: usize = tables.iter().map(|t| t.batch.num_rows()).sum();
@@ -632,23 +625,14 @@ pub fn table_prefix(database: DbId, table: TableId) -> ObjPath {
 
 /// The UTC minute a block starts at, as `YYYY-MM-DDTHH-MM`.
 fn block_name(ns: i64) -> String {
-    let secs = ns.div_euclid(1_000_000_000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let t = chrono::DateTime::from_timestamp_nanos(ns);
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}-{:02}",
-        rem / 3600,
-        rem % 3600 / 60
+        "{:04}-{:02}-{:02}T{:02}-{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute()
     )
 }
 

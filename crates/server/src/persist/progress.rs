@@ -346,7 +346,7 @@ mod tests {
         let mut f = Failures::new(Duration::from_secs(3600));
         let e = PersistError::Decode {
             segment: 1,
-            message: "bad".into(),
+            source: "bad".into(),
         };
         let long = "L".repeat(300);
         for _ in 0..3 {

@@ -14,6 +14,7 @@ use object_store::{
     PutMultipartOptions, PutOptions, PutPayload, PutResult,
 };
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
 
 /// Rows of one test table: room, temp, time.
 type Rows = Vec<(String, f64, i64)>;
@@ -24,7 +25,7 @@ type Rows = Vec<(String, f64, i64)>;
 struct CsvDecoder;
 
 impl SegmentDecoder for CsvDecoder {
-    fn decode(&self, records: &[Record]) -> Result<Vec<TableData>, String> {
+    fn decode(&self, records: &[Record]) -> Result<Vec<TableData>, DecodeError> {
         let mut rows: std::collections::BTreeMap<(u32, u32), Rows> = Default::default();
         for r in records {
             for line in std::str::from_utf8(&r.payload)
@@ -33,7 +34,7 @@ impl SegmentDecoder for CsvDecoder {
             {
                 let f: Vec<&str> = line.split(',').collect();
                 let [db, table, room, temp, time] = f[..] else {
-                    return Err(format!("bad test payload {line:?}"));
+                    return Err(format!("bad test payload {line:?}").into());
                 };
                 let key = (
                     db.parse().map_err(|_| "db id")?,

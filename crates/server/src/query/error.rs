@@ -32,10 +32,10 @@ pub enum QueryError {
     /// Reading the stored data failed.
     #[error("{0}")]
     Storage(DataFusionError),
-    #[error("encoding the result as {format}: {message}")]
+    #[error("encoding the result as {format}: {source}")]
     Encode {
         format: &'static str,
-        message: String,
+        source: super::format::EncodeError,
     },
 }
 

@@ -1,10 +1,12 @@
 //! Result encodings of `query_sql`, as InfluxDB 3 names and serves them.
 use arrow::csv::WriterBuilder as CsvWriterBuilder;
 use arrow::datatypes::SchemaRef;
+use arrow::error::ArrowError;
 use arrow::json::{ArrayWriter, LineDelimitedWriter};
 use arrow::record_batch::RecordBatch;
 use arrow::util::pretty::pretty_format_batches_with_schema;
 use parquet::arrow::ArrowWriter;
+use parquet::errors::ParquetError;
 use std::str::FromStr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -29,6 +31,17 @@ pub enum FormatError {
     Param(String),
     #[error("invalid mime type ({0})")]
     Accept(String),
+}
+
+/// Why a result could not be encoded.
+#[derive(Debug, thiserror::Error)]
+pub enum EncodeError {
+    #[error(transparent)]
+    Arrow(#[from] ArrowError),
+    #[error(transparent)]
+    Parquet(#[from] ParquetError),
+    #[error("the result is larger than the {PRETTY_MAX_BYTES} bytes format=pretty holds; use csv, jsonl, json or parquet")]
+    PrettyTooLarge,
 }
 
 impl FromStr for QueryFormat {
@@ -86,7 +99,11 @@ impl QueryFormat {
     }
 
     /// Encodes a whole result.
-    pub fn encode(self, schema: &SchemaRef, batches: &[RecordBatch]) -> Result<Vec<u8>, String> {
+    pub fn encode(
+        self,
+        schema: &SchemaRef,
+        batches: &[RecordBatch],
+    ) -> Result<Vec<u8>, EncodeError> {
         let mut encoder = Encoder::new(self, schema.clone())?;
         let mut out = Vec::new();
         for batch in batches {
@@ -126,7 +143,7 @@ enum State {
 }
 
 impl Encoder {
-    pub fn new(format: QueryFormat, schema: SchemaRef) -> Result<Self, String> {
+    pub fn new(format: QueryFormat, schema: SchemaRef) -> Result<Self, EncodeError> {
         let state = match format {
             QueryFormat::Json => State::Json(ArrayWriter::new(Vec::new())),
             QueryFormat::JsonLines => State::JsonLines,
@@ -135,10 +152,11 @@ impl Encoder {
                 batches: Vec::new(),
                 bytes: 0,
             },
-            QueryFormat::Parquet => State::Parquet(Box::new(
-                ArrowWriter::try_new(Vec::new(), schema.clone(), None)
-                    .map_err(|e| e.to_string())?,
-            )),
+            QueryFormat::Parquet => State::Parquet(Box::new(ArrowWriter::try_new(
+                Vec::new(),
+                schema.clone(),
+                None,
+            )?)),
         };
         Ok(Self {
             schema,
@@ -148,40 +166,38 @@ impl Encoder {
         })
     }
 
-    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), String> {
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), EncodeError> {
         if batch.num_rows() == 0 {
             return Ok(());
         }
         match &mut self.state {
             State::Json(writer) => {
-                writer.write(batch).map_err(|e| e.to_string())?;
+                writer.write(batch)?;
                 self.out.append(writer.get_mut());
             }
             State::JsonLines => {
                 let mut writer = LineDelimitedWriter::new(&mut self.out);
-                writer.write(batch).map_err(|e| e.to_string())?;
-                writer.finish().map_err(|e| e.to_string())?;
+                writer.write(batch)?;
+                writer.finish()?;
             }
             State::Csv => {
                 // The header goes with the first batch.
                 let mut writer = CsvWriterBuilder::new()
                     .with_header(!self.started)
                     .build(&mut self.out);
-                writer.write(batch).map_err(|e| e.to_string())?;
+                writer.write(batch)?;
             }
             State::Pretty { batches, bytes } => {
                 *bytes += batch.get_array_memory_size();
                 if *bytes > PRETTY_MAX_BYTES {
-                    return Err(format!(
-                        "the result is larger than the {PRETTY_MAX_BYTES} bytes format=pretty holds; use csv, jsonl, json or parquet"
-                    ));
+                    return Err(EncodeError::PrettyTooLarge);
                 }
                 batches.push(batch.clone());
             }
             State::Parquet(writer) => {
-                writer.write(batch).map_err(|e| e.to_string())?;
+                writer.write(batch)?;
                 if writer.in_progress_size() > PARQUET_ROW_GROUP_BYTES {
-                    writer.flush().map_err(|e| e.to_string())?;
+                    writer.flush()?;
                 }
                 // The writer counts offsets itself and only appends, so what it wrote can be sent.
                 self.out.append(writer.inner_mut());
@@ -202,10 +218,10 @@ impl Encoder {
     }
 
     /// The rest of the answer: the closing bytes, or the whole table for `pretty`.
-    pub fn finish(mut self) -> Result<Vec<u8>, String> {
+    pub fn finish(mut self) -> Result<Vec<u8>, EncodeError> {
         match self.state {
             State::Json(mut writer) => {
-                writer.finish().map_err(|e| e.to_string())?;
+                writer.finish()?;
                 self.out.append(writer.get_mut());
                 if !self.started && self.out.is_empty() {
                     self.out.extend_from_slice(b"[]");
@@ -218,17 +234,15 @@ impl Encoder {
                     CsvWriterBuilder::new()
                         .with_header(true)
                         .build(&mut self.out)
-                        .write(&RecordBatch::new_empty(self.schema.clone()))
-                        .map_err(|e| e.to_string())?;
+                        .write(&RecordBatch::new_empty(self.schema.clone()))?;
                 }
             }
             State::Pretty { batches, .. } => {
-                let table = pretty_format_batches_with_schema(self.schema.clone(), &batches)
-                    .map_err(|e| e.to_string())?;
+                let table = pretty_format_batches_with_schema(self.schema.clone(), &batches)?;
                 self.out = format!("{table}\n").into_bytes();
             }
             State::Parquet(mut writer) => {
-                writer.finish().map_err(|e| e.to_string())?;
+                writer.finish()?;
                 self.out.append(writer.inner_mut());
             }
         }

@@ -6,7 +6,7 @@
 //! parsed statement is measured (its expression depth and its number of `SELECT`s) before anything
 //! recurses over it; the token bound keeps even that walk, and dropping the parsed tree, shallow.
 use super::QueryError;
-use crate::durability::parse_duration;
+use crate::duration::parse_duration;
 use datafusion::sql::parser::{CopyToSource, Statement as DFStatement};
 use datafusion::sql::sqlparser::ast::{Expr, Query, Select, Visit, Visitor};
 use datafusion::sql::sqlparser::dialect::GenericDialect;

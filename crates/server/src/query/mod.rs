@@ -25,7 +25,7 @@ mod stream;
 mod tables;
 
 pub use error::{QueryError, StartError};
-pub use format::{FormatError, QueryFormat};
+pub use format::{EncodeError, FormatError, QueryFormat};
 pub use limits::{QueryArgs, MAX_EXPR_DEPTH, MAX_SELECTS, MAX_SQL_TOKENS};
 pub use prune::time_range_from_metadata;
 pub use server_source::{query_schema, ServerSource};
@@ -322,9 +322,9 @@ async fn answer(
     tx: &mpsc::Sender<Result<Bytes, QueryError>>,
     max_size: u64,
 ) -> Result<(), QueryError> {
-    let encode_error = |message| QueryError::Encode {
+    let encode_error = |source| QueryError::Encode {
         format: format.name(),
-        message,
+        source,
     };
     let frame = plan(ctx, sql, params).await?;
     let schema = Arc::new(frame.schema().as_arrow().clone());

@@ -15,10 +15,11 @@ use datafusion::physical_optimizer::pruning::{PruningPredicate, PruningPredicate
 use linewise_core::TIME_COLUMN;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
+use parking_lot::Mutex;
 use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
 use parquet::file::statistics::Statistics;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Time ranges read from Parquet footers, by path. Files are immutable once written, so an entry never
 /// goes stale; the map is bounded by evicting everything when it is full (a re-read is one footer GET).
@@ -40,25 +41,18 @@ impl FileRangeCache {
         if file.time_range.is_some() {
             return file.time_range;
         }
-        if let Some(cached) = self.lock().get(&file.path) {
+        if let Some(cached) = self.ranges.lock().get(&file.path) {
             return *cached;
         }
         // A footer that cannot be read leaves the file unpruned: the scan itself then reports the error.
         let metadata = read_footer(store, &file.path, file.size).await?;
         let range = time_range_from_metadata(&metadata);
-        let mut ranges = self.lock();
+        let mut ranges = self.ranges.lock();
         if ranges.len() >= CACHE_CAPACITY {
             ranges.clear();
         }
         ranges.insert(file.path.clone(), range);
         range
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Path, Option<TimeRange>>> {
-        // The map holds plain values; a panic elsewhere cannot leave it half-updated.
-        self.ranges
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

@@ -1,21 +1,23 @@
 //! Timestamps as dates, and the "this looks like another unit" warning (the most common silent
 //! mistake in line protocol: seconds sent as nanoseconds land in 1970).
+use chrono::{DateTime, Datelike, Timelike};
 use linewise_core::Precision;
 
 /// Formats nanoseconds since the epoch as RFC 3339 UTC, trimming zero fractions
-/// (`2022-01-01T08:00:00Z`, `1970-01-01T00:00:01.641024Z`).
+/// (`2022-01-01T08:00:00Z`, `1970-01-01T00:00:01.641024Z`). The calendar is chrono's; its
+/// accessors, not its `format` machinery, keep the page's WASM small.
 pub fn iso(ns: i64) -> String {
-    let secs = ns.div_euclid(1_000_000_000);
-    let frac = ns.rem_euclid(1_000_000_000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
+    let t = DateTime::from_timestamp_nanos(ns);
     let mut out = format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
     );
+    let frac = t.nanosecond();
     if frac != 0 {
         let digits = format!("{frac:09}");
         out.push('.');
@@ -23,20 +25,6 @@ pub fn iso(ns: i64) -> String {
     }
     out.push('Z');
     out
-}
-
-/// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 /// How `timestamp` reads in `unit`, or why it cannot be read so.

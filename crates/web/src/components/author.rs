@@ -20,9 +20,21 @@ struct TagRow {
     value: RwSignal<String>,
 }
 
+/// A field's text that does not read as a value of the type chosen for it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("“{text}” is not {expected}")]
+struct NotAValue {
+    text: String,
+    /// What the type needs, in words ("an integer", "true or false").
+    expected: &'static str,
+}
+
 /// The value `text` of a field of type `kind` (a [`FieldType`] spelling; a float when it is none).
-fn field_value(kind: &str, text: &str) -> Result<OwnedFieldValue, String> {
-    let bad = |what: &str| format!("“{text}” is not {what}");
+fn field_value(kind: &str, text: &str) -> Result<OwnedFieldValue, NotAValue> {
+    let bad = |expected: &'static str| NotAValue {
+        text: text.to_owned(),
+        expected,
+    };
     Ok(match kind.parse().unwrap_or(FieldType::Float) {
         FieldType::Integer => {
             OwnedFieldValue::Integer(text.trim().parse().map_err(|_| bad("an integer"))?)
