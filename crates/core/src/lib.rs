@@ -23,20 +23,22 @@ extern crate alloc;
 #[cfg(feature = "arrow")]
 pub mod columns;
 
+pub mod check;
 pub mod diagnostic;
 mod number;
 pub mod parse;
 pub mod precision;
 mod scan;
+pub mod split;
 pub mod types;
 pub mod validate;
-#[cfg(feature = "wasm")]
-mod wasm;
 pub mod write;
 
+pub use check::{Accepted, Checker, Records};
 pub use diagnostic::{Diagnostic, ErrorKind};
 pub use parse::{parse_lines, Lines, MAX_STRING_LEN};
 pub use precision::{Precision, PrecisionError};
+pub use split::{Piece, Splitter};
 pub use types::{FieldType, FieldValue, Line, Token, TokenKind};
-pub use validate::{BatchValidator, ColumnKind, KnownSchema};
+pub use validate::{BatchValidator, ColumnKind, KnownSchema, NewColumn, Rejection};
 pub use write::{write_line, OwnedFieldValue, Point, WriteError};

@@ -5,7 +5,7 @@ use std::io::{self, BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use linewise_core::{parse_lines, BatchValidator, Diagnostic, FieldValue, Line, Precision};
+use linewise_core::{parse_lines, Checker, Diagnostic, FieldValue, Line, Precision};
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum CheckPrecision {
@@ -105,21 +105,23 @@ pub fn check(
     format: Format,
     out: &mut impl Write,
 ) -> io::Result<Summary> {
-    let mut validator = BatchValidator::new(precision, None);
-    let mut lines = parse_lines(input);
+    // Lines without a timestamp are printed with `null`, so "now" is never shown.
+    let mut checker = Checker::new(precision, 0, None);
+    let mut records = checker.check(parse_lines(input));
     let mut line = Line::new();
     let mut summary = Summary {
         records: 0,
         invalid: 0,
     };
     let mut buf = String::new();
-    while let Some(result) = lines.next_into(&mut line) {
+    while let Some(verdict) = records.next(&mut line) {
         summary.records += 1;
-        let checked = result.and_then(|()| validator.check(&line, 0));
         buf.clear();
-        match (checked, format) {
+        match (verdict, format) {
             (Ok(_), Format::Text) => continue,
-            (Ok(ns), Format::Jsonl) => point_json(&mut buf, &line, line.timestamp.map(|_| ns)),
+            (Ok(ok), Format::Jsonl) => {
+                point_json(&mut buf, &line, line.timestamp.map(|_| ok.time_ns))
+            }
             (Err(d), Format::Text) => {
                 summary.invalid += 1;
                 let _ = writeln!(buf, "{name}:{}:{}: {}", d.line, d.column, d.message);

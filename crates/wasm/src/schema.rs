@@ -1,10 +1,8 @@
 //! The column types a JS caller already knows (`{ measurement: { column: "float" | … | "tag" } }`),
 //! fed to the validator through the core's `KnownSchema` hook.
-use alloc::collections::BTreeMap;
-use alloc::format;
-use alloc::string::String;
+use std::collections::BTreeMap;
 
-use crate::{ColumnKind, FieldType, KnownSchema};
+use linewise_core::{ColumnKind, FieldType, KnownSchema};
 
 /// Known columns by measurement, then column name.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -67,8 +65,6 @@ impl KnownSchema for Schema {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::string::ToString;
-    use alloc::vec::Vec;
 
     fn strings(items: &[&str]) -> Vec<String> {
         items.iter().map(|s| s.to_string()).collect()
