@@ -63,6 +63,12 @@ impl<'s> Checker<'s> {
         self.default_time_ns
     }
 
+    /// See [`BatchValidator::agrees_with`]: whether a checker that checked a later part of the
+    /// same input on its own may have its accepted lines taken as they are.
+    pub fn agrees_with(&self, later: &Checker<'_>) -> bool {
+        self.validator.agrees_with(&later.validator)
+    }
+
     /// Checks the records of `lines` (a whole input, or a piece of one: see
     /// [`Piece::lines`](crate::split::Piece::lines)).
     pub fn check<'c, 'a>(&'c mut self, lines: Lines<'a>) -> Records<'c, 's, 'a> {
@@ -189,6 +195,21 @@ mod tests {
         let third = records.next(&mut line).unwrap().unwrap();
         assert_eq!(third.added.len(), 1);
         assert_eq!(third.added[0].name, "g");
+    }
+
+    #[test]
+    fn a_later_part_agrees_unless_a_column_changes_kind() {
+        let check = |input: &[u8]| {
+            let mut checker = Checker::new(Precision::Auto, 0, None);
+            let mut records = checker.check(parse_lines(input));
+            let mut line = Line::new();
+            while records.next(&mut line).is_some() {}
+            checker
+        };
+        let first = check(b"m,t=a f=1\nn g=1i\n");
+        assert!(first.agrees_with(&check(b"m,t=b f=2,h=\"x\"\no k=t\n")));
+        assert!(!first.agrees_with(&check(b"n g=1\n")));
+        assert!(!first.agrees_with(&check(b"m f=1,t=1\n")));
     }
 
     #[test]

@@ -19,10 +19,7 @@ use arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef, TimeUnit};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 
-use crate::{FieldType, FieldValue, Line};
-
-/// Name of the timestamp column, the last column of every table.
-pub const TIME_COLUMN: &str = "time";
+use crate::{ColumnKind, FieldType, FieldValue, Line, TIME_COLUMN};
 
 /// Why a line could not be added. The validator rules these out; they are reported instead of
 /// panicking when a caller skips validation.
@@ -93,14 +90,20 @@ pub fn time_data_type() -> DataType {
     DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into()))
 }
 
-/// The field type a value has.
-pub fn field_type_of(v: &FieldValue<'_>) -> FieldType {
-    match v {
-        FieldValue::Float(_) => FieldType::Float,
-        FieldValue::Integer(_) => FieldType::Integer,
-        FieldValue::UInteger(_) => FieldType::UInteger,
-        FieldValue::String(_) => FieldType::String,
-        FieldValue::Boolean(_) => FieldType::Boolean,
+impl ColumnKind {
+    /// The kind of a column of this Arrow type, as [`ColumnsBuilder`] makes them: tags are
+    /// dictionary-encoded strings, `time` a timestamp.
+    pub fn of_data_type(t: &DataType) -> Option<ColumnKind> {
+        Some(match t {
+            DataType::Dictionary(_, _) => ColumnKind::Tag,
+            DataType::Timestamp(_, _) => ColumnKind::Time,
+            DataType::Float64 => ColumnKind::Field(FieldType::Float),
+            DataType::Int64 => ColumnKind::Field(FieldType::Integer),
+            DataType::UInt64 => ColumnKind::Field(FieldType::UInteger),
+            DataType::Utf8 => ColumnKind::Field(FieldType::String),
+            DataType::Boolean => ColumnKind::Field(FieldType::Boolean),
+            _ => return None,
+        })
     }
 }
 
@@ -130,14 +133,14 @@ impl ColumnData {
         }
     }
 
-    fn kind_name(&self) -> &'static str {
+    fn kind(&self) -> ColumnKind {
         match self {
-            ColumnData::Tag(_) => "tag",
-            ColumnData::Float(_) => FieldType::Float.as_str(),
-            ColumnData::Integer(_) => FieldType::Integer.as_str(),
-            ColumnData::UInteger(_) => FieldType::UInteger.as_str(),
-            ColumnData::String(_) => FieldType::String.as_str(),
-            ColumnData::Boolean(_) => FieldType::Boolean.as_str(),
+            ColumnData::Tag(_) => ColumnKind::Tag,
+            ColumnData::Float(_) => ColumnKind::Field(FieldType::Float),
+            ColumnData::Integer(_) => ColumnKind::Field(FieldType::Integer),
+            ColumnData::UInteger(_) => ColumnKind::Field(FieldType::UInteger),
+            ColumnData::String(_) => ColumnKind::Field(FieldType::String),
+            ColumnData::Boolean(_) => ColumnKind::Field(FieldType::Boolean),
         }
     }
 
@@ -235,7 +238,7 @@ impl TableBuilder {
             .tags
             .iter()
             .map(|(k, _)| (k, None))
-            .chain(line.fields.iter().map(|(k, v)| (k, Some(field_type_of(v)))));
+            .chain(line.fields.iter().map(|(k, v)| (k, Some(v.field_type()))));
         for (key, field) in names {
             let name = key.unescaped();
             if seen.contains(&name) {
@@ -244,16 +247,16 @@ impl TableBuilder {
                     column: name.into_owned(),
                 });
             }
-            let got = field.map_or("tag", FieldType::as_str);
+            let got = field.map_or(ColumnKind::Tag, ColumnKind::Field);
             if let Some(&(is_tag, i)) = self.index.get(name.as_ref()) {
                 let existing = if is_tag {
                     &self.tags[i]
                 } else {
                     &self.fields[i]
                 };
-                let expected = existing.data.kind_name();
+                let expected = existing.data.kind();
                 if expected != got {
-                    return Err(self.mismatch(&name, expected, got));
+                    return Err(self.mismatch(&name, expected.as_str(), got.as_str()));
                 }
             }
             seen.insert(name);
@@ -276,7 +279,7 @@ impl TableBuilder {
                 .all(|((raw, (is_tag, i)), (k, v))| {
                     !*is_tag
                         && raw == k.raw
-                        && self.fields[*i].data.kind_name() == field_type_of(v).as_str()
+                        && self.fields[*i].data.kind() == ColumnKind::Field(v.field_type())
                 })
     }
 
@@ -315,7 +318,7 @@ impl TableBuilder {
                 layout.push((k.raw.to_string(), self.slot(&k.unescaped(), None)));
             }
             for (k, v) in &line.fields {
-                let slot = self.slot(&k.unescaped(), Some(field_type_of(v)));
+                let slot = self.slot(&k.unescaped(), Some(v.field_type()));
                 layout.push((k.raw.to_string(), slot));
             }
             self.layout = layout;
@@ -488,6 +491,25 @@ mod tests {
         let time = home.column(5).as_primitive::<TimestampNanosecondType>();
         assert_eq!(time.values().to_vec(), [1, 2, 4]);
         assert_eq!(tables[1].1.num_rows(), 1);
+    }
+
+    #[test]
+    fn every_column_type_built_names_its_kind() {
+        let (b, _) = build("m,t=a f=1,i=1i,u=1u,s=\"x\",b=true 1");
+        let (_, m) = &b.finish().unwrap()[0];
+        let kinds: Vec<String> = m
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| {
+                ColumnKind::of_data_type(f.data_type()).map_or(String::new(), |k| k.to_string())
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            ["tag", "float", "integer", "uinteger", "string", "boolean", "time"]
+        );
+        assert_eq!(ColumnKind::of_data_type(&DataType::Int8), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! linewise-core: the InfluxDB line-protocol parser, validator and writer shared by the server,
 //! the web page (WASM) and the npm package. `no_std` + `alloc`; the `std` feature (default) adds
-//! `std::error::Error` impls and lets `memchr` use its fastest routines.
+//! `std::error::Error` impls and lets `memchr` use its fastest routines; `serde` and `clap` let the
+//! faces read and write the vocabulary (precisions, column kinds) by the names defined here.
 //!
 //! ```
 //! use linewise_core::{parse_lines, BatchValidator, Precision};
@@ -20,25 +21,33 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 extern crate alloc;
 
+#[cfg(feature = "clap")]
+mod clap_names;
+pub mod column;
 #[cfg(feature = "arrow")]
 pub mod columns;
 
 pub mod check;
 pub mod diagnostic;
+pub mod known;
 mod number;
 pub mod parse;
 pub mod precision;
 mod scan;
+#[cfg(feature = "serde")]
+mod serde_names;
 pub mod split;
 pub mod types;
 pub mod validate;
 pub mod write;
 
 pub use check::{Accepted, Checker, Records};
+pub use column::{ColumnKind, FieldType, UnknownColumnKind, UnknownFieldType, TIME_COLUMN};
 pub use diagnostic::{Diagnostic, ErrorKind};
+pub use known::{KnownColumns, KnownSchema};
 pub use parse::{parse_lines, Lines, MAX_STRING_LEN};
-pub use precision::{Precision, PrecisionError};
+pub use precision::{Precision, PrecisionError, UnknownPrecision};
 pub use split::{Piece, Splitter};
-pub use types::{FieldType, FieldValue, Line, Token, TokenKind};
-pub use validate::{BatchValidator, ColumnKind, KnownSchema, NewColumn, Rejection};
+pub use types::{FieldValue, Line, Token, TokenKind};
+pub use validate::{BatchValidator, NewColumn, Rejection};
 pub use write::{write_line, OwnedFieldValue, Point, WriteError};

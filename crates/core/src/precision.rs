@@ -1,5 +1,7 @@
-//! Timestamp units and their conversion to nanoseconds.
+//! Timestamp units: their spellings and their conversion to nanoseconds.
+use alloc::string::String;
 use core::fmt;
+use core::str::FromStr;
 
 /// The unit of the timestamps in a write. `Auto` guesses per line from the magnitude, as InfluxDB 3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -44,20 +46,73 @@ impl fmt::Display for PrecisionError {
 #[cfg(feature = "std")]
 impl std::error::Error for PrecisionError {}
 
+/// A name that is none of the spellings of a [`Precision`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownPrecision(pub String);
+
+impl fmt::Display for UnknownPrecision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown precision {:?}, expected one of auto, ns, us, ms, s",
+            self.0
+        )
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for UnknownPrecision {}
+
+/// Any spelling of [`Precision::parse`].
+impl FromStr for Precision {
+    type Err = UnknownPrecision;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Precision::parse(s).ok_or_else(|| UnknownPrecision(s.into()))
+    }
+}
+
+/// The short spelling ([`Precision::as_str`]).
+impl fmt::Display for Precision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Every spelling any endpoint accepts, with its unit; the first of each unit is its short one.
+const SPELLINGS: [(&str, Precision); 15] = [
+    ("auto", Precision::Auto),
+    ("ns", Precision::Nanosecond),
+    ("n", Precision::Nanosecond),
+    ("nanosecond", Precision::Nanosecond),
+    ("us", Precision::Microsecond),
+    ("u", Precision::Microsecond),
+    ("microsecond", Precision::Microsecond),
+    ("ms", Precision::Millisecond),
+    ("millisecond", Precision::Millisecond),
+    ("s", Precision::Second),
+    ("second", Precision::Second),
+    ("m", Precision::Minute),
+    ("minute", Precision::Minute),
+    ("h", Precision::Hour),
+    ("hour", Precision::Hour),
+];
+
 impl Precision {
+    /// The units a client chooses from, and all InfluxDB 3's `/api/v3/write_lp` accepts (the
+    /// compatibility endpoints all but `Auto`): the page's menu, the CLI's `--precision`.
+    pub const CHOICES: [Precision; 5] = [
+        Precision::Auto,
+        Precision::Nanosecond,
+        Precision::Microsecond,
+        Precision::Millisecond,
+        Precision::Second,
+    ];
+
     /// Parses every spelling any endpoint accepts: `auto`, `ns`/`n`/`nanosecond`, `us`/`u`/`microsecond`,
     /// `ms`/`millisecond`, `s`/`second`, `m`/`minute`, `h`/`hour`. Endpoints restrict further.
     pub fn parse(s: &str) -> Option<Precision> {
-        Some(match s {
-            "auto" => Precision::Auto,
-            "ns" | "n" | "nanosecond" => Precision::Nanosecond,
-            "us" | "u" | "microsecond" => Precision::Microsecond,
-            "ms" | "millisecond" => Precision::Millisecond,
-            "s" | "second" => Precision::Second,
-            "m" | "minute" => Precision::Minute,
-            "h" | "hour" => Precision::Hour,
-            _ => return None,
-        })
+        SPELLINGS.iter().find(|(n, _)| *n == s).map(|(_, p)| *p)
     }
 
     /// The short spelling (`auto`, `ns`, `us`, `ms`, `s`, `m`, `h`).
@@ -70,6 +125,27 @@ impl Precision {
             Precision::Second => "s",
             Precision::Minute => "m",
             Precision::Hour => "h",
+        }
+    }
+
+    /// Every spelling of this unit, the short one ([`Precision::as_str`]) first.
+    pub fn spellings(self) -> impl Iterator<Item = &'static str> {
+        SPELLINGS
+            .iter()
+            .filter(move |(_, p)| *p == self)
+            .map(|(n, _)| *n)
+    }
+
+    /// The unit in words, for messages (`auto`, `nanoseconds`, …, `hours`).
+    pub fn in_words(self) -> &'static str {
+        match self {
+            Precision::Auto => "auto",
+            Precision::Nanosecond => "nanoseconds",
+            Precision::Microsecond => "microseconds",
+            Precision::Millisecond => "milliseconds",
+            Precision::Second => "seconds",
+            Precision::Minute => "minutes",
+            Precision::Hour => "hours",
         }
     }
 
@@ -141,12 +217,41 @@ mod tests {
             ("s", Precision::Second),
             ("second", Precision::Second),
             ("m", Precision::Minute),
+            ("minute", Precision::Minute),
             ("h", Precision::Hour),
+            ("hour", Precision::Hour),
         ] {
             assert_eq!(Precision::parse(s), Some(p), "{s}");
+            assert_eq!(s.parse(), Ok(p), "{s}");
         }
         assert_eq!(Precision::parse("S"), None);
         assert_eq!(Precision::parse("µ"), None);
+        let err = "S".parse::<Precision>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown precision \"S\", expected one of auto, ns, us, ms, s"
+        );
+    }
+
+    #[test]
+    fn the_short_spelling_comes_first_and_reads_back() {
+        for p in [Precision::Minute, Precision::Hour]
+            .into_iter()
+            .chain(Precision::CHOICES)
+        {
+            assert_eq!(p.spellings().next(), Some(p.as_str()));
+            assert_eq!(p.to_string().parse(), Ok(p));
+        }
+        let names: alloc::vec::Vec<String> =
+            Precision::CHOICES.iter().map(|p| p.to_string()).collect();
+        assert_eq!(names, ["auto", "ns", "us", "ms", "s"]);
+        assert_eq!(
+            Precision::Microsecond
+                .spellings()
+                .collect::<alloc::vec::Vec<_>>(),
+            ["us", "u", "microsecond"]
+        );
+        assert_eq!(Precision::Millisecond.in_words(), "milliseconds");
     }
 
     #[test]

@@ -4,6 +4,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::write::{OwnedFieldValue, Point};
+use crate::FieldType;
 
 /// Which escapes a token's position allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -93,41 +94,6 @@ impl<'a> Token<'a> {
         let mut out = String::with_capacity(self.raw.len());
         self.unescape_into(&mut out);
         out
-    }
-}
-
-/// The five field types of line protocol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FieldType {
-    Float,
-    Integer,
-    UInteger,
-    String,
-    Boolean,
-}
-
-impl FieldType {
-    /// Stable lower-case name used in JSON output (`float|integer|uinteger|string|boolean`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FieldType::Float => "float",
-            FieldType::Integer => "integer",
-            FieldType::UInteger => "uinteger",
-            FieldType::String => "string",
-            FieldType::Boolean => "boolean",
-        }
-    }
-
-    /// InfluxDB 3's name for the column type, used in its schema-conflict messages
-    /// (`iox::column_type::field::float`).
-    pub fn iox_name(self) -> &'static str {
-        match self {
-            FieldType::Float => "iox::column_type::field::float",
-            FieldType::Integer => "iox::column_type::field::integer",
-            FieldType::UInteger => "iox::column_type::field::uinteger",
-            FieldType::String => "iox::column_type::field::string",
-            FieldType::Boolean => "iox::column_type::field::boolean",
-        }
     }
 }
 

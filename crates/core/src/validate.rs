@@ -8,47 +8,21 @@ use core::hash::{Hash, Hasher};
 
 use rustc_hash::{FxBuildHasher, FxHasher};
 
-use crate::{Diagnostic, ErrorKind, FieldType, Line, Precision};
-
-/// The column name InfluxDB reserves for the timestamp.
-pub const TIME_COLUMN: &str = "time";
+use crate::{
+    ColumnKind, Diagnostic, ErrorKind, FieldType, KnownSchema, Line, Precision, TIME_COLUMN,
+};
 
 /// InfluxDB 3 Core's limit of tags and fields per table (`time` not counted): the npm validator
 /// refuses lines past it as the server would; the server sets its catalog's own limit.
 pub const MAX_COLUMNS_PER_TABLE: usize = 500;
 
-/// What a stored column is, as the server's catalog knows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ColumnKind {
-    Tag,
-    Field(FieldType),
-    Time,
-}
-
-impl ColumnKind {
-    /// InfluxDB 3's name for the column type (`iox::column_type::tag`, `…::field::float`, …).
-    pub fn iox_name(self) -> &'static str {
-        match self {
-            ColumnKind::Tag => "iox::column_type::tag",
-            ColumnKind::Field(t) => t.iox_name(),
-            ColumnKind::Time => "iox::column_type::timestamp",
-        }
+/// Plain words for messages: `tag`, `float field`, `time column`.
+fn describe(kind: ColumnKind) -> String {
+    match kind {
+        ColumnKind::Tag => String::from("tag"),
+        ColumnKind::Field(t) => format!("{t} field"),
+        ColumnKind::Time => String::from("time column"),
     }
-
-    /// Plain words for messages: `tag`, `float field`, `time column`.
-    fn describe(self) -> String {
-        match self {
-            ColumnKind::Tag => String::from("tag"),
-            ColumnKind::Field(t) => format!("{} field", t.as_str()),
-            ColumnKind::Time => String::from("time column"),
-        }
-    }
-}
-
-/// The hook through which the server's catalog (or the web page's copy of the server's schema) adds
-/// the types it already stores.
-pub trait KnownSchema {
-    fn column(&self, measurement: &str, column: &str) -> Option<ColumnKind>;
 }
 
 /// A column as first seen in this batch.
@@ -229,6 +203,22 @@ impl<'s> BatchValidator<'s> {
         }
         self.remember(line);
         Ok(time)
+    }
+
+    /// Whether the columns `later` (a validator that checked a later part of the same input on
+    /// its own) remembered agree with this one's: each has the same kind here, or none. Then the
+    /// lines `later` accepted would be accepted after this one's lines too, with the same times;
+    /// its invalid lines may not get the same verdict (their messages name earlier lines).
+    pub fn agrees_with(&self, later: &BatchValidator<'_>) -> bool {
+        later
+            .tables
+            .iter()
+            .all(|(table, columns)| match self.tables.get(table) {
+                None => true,
+                Some(mine) => columns
+                    .iter()
+                    .all(|(c, seen)| mine.get(c).is_none_or(|m| m.kind == seen.kind)),
+            })
     }
 
     /// The columns the last accepted line added (empty when it added none).
@@ -495,9 +485,9 @@ fn conflict(
     origin: Origin,
 ) -> Diagnostic {
     let context = match origin {
-        Origin::Batch(n) => format!("first seen as {} on line {n}", expected.describe()),
-        Origin::Stored => format!("stored as {}", expected.describe()),
-        Origin::SameLine => format!("also a {} in this line", expected.describe()),
+        Origin::Batch(n) => format!("first seen as {} on line {n}", describe(expected)),
+        Origin::Stored => format!("stored as {}", describe(expected)),
+        Origin::SameLine => format!("also a {} in this line", describe(expected)),
     };
     let kind = match (expected, got) {
         (ColumnKind::Field(_), ColumnKind::Field(_)) => ErrorKind::TypeConflict,

@@ -15,8 +15,7 @@ use wasm_bindgen::prelude::*;
 
 use encode::Encoded;
 use engine::{Collect, Engine};
-use linewise_core::{ErrorKind, KnownSchema, Precision};
-use schema::Schema;
+use linewise_core::{ErrorKind, KnownColumns, KnownSchema, Precision};
 
 /// One input being validated (or parsed), whole or chunk by chunk.
 #[wasm_bindgen]
@@ -24,7 +23,7 @@ pub struct Session {
     /// Borrows `*schema`; dropped before it (see `Drop`).
     engine: ManuallyDrop<Engine<'static>>,
     /// Owned, leaked while `engine` lives; null when the caller gave no schema.
-    schema: *mut Schema,
+    schema: *mut KnownColumns,
     /// Where `chunkBuffer` lets JS write the next chunk.
     slot: Vec<u8>,
 }
@@ -42,17 +41,17 @@ impl Session {
         points: bool,
         now_ms: f64,
     ) -> Result<Session, JsError> {
-        let precision = match precision {
-            "auto" | "ns" | "us" | "ms" | "s" => Precision::parse(precision),
-            _ => None,
-        }
-        .ok_or_else(|| {
-            JsError::new(&format!(
-                "precision: expected one of auto, ns, us, ms, s, got {precision:?}"
-            ))
-        })?;
-        let schema = Schema::from_triples(&schema).map_err(|e| JsError::new(&e))?;
-        let schema: *mut Schema = if schema.is_empty() {
+        // The short spellings only, as the write API's `precision` parameter.
+        let precision = Precision::CHOICES
+            .into_iter()
+            .find(|p| p.as_str() == precision)
+            .ok_or_else(|| {
+                JsError::new(&format!(
+                    "precision: expected one of auto, ns, us, ms, s, got {precision:?}"
+                ))
+            })?;
+        let schema = schema::from_triples(&schema).map_err(|e| JsError::new(&e))?;
+        let schema: *mut KnownColumns = if schema.is_empty() {
             std::ptr::null_mut()
         } else {
             Box::into_raw(Box::new(schema))

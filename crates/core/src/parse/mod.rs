@@ -130,6 +130,12 @@ impl<'a> Lines<'a> {
         self.unfinished
     }
 
+    /// The 1-based physical line number at [`Lines::position`]: where the next record is looked
+    /// for, or where the record `partial` parsing stopped at starts.
+    pub fn line_number(&self) -> u32 {
+        self.line_no
+    }
+
     /// The byte offset parsing has reached: the start of the line after the last record yielded
     /// (its line ending included), where the next record is looked for.
     pub fn position(&self) -> usize {

@@ -16,7 +16,19 @@ use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use thiserror::Error;
 
-use crate::write::batch::WriteBatch;
+/// The rows one write adds, per table, for one database: what the buffer takes in. The write
+/// path builds it and logs it in the WAL before handing it here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WriteBatch {
+    pub db: String,
+    pub tables: Vec<(String, RecordBatch)>,
+}
+
+impl WriteBatch {
+    pub fn rows(&self) -> usize {
+        self.tables.iter().map(|(_, b)| b.num_rows()).sum()
+    }
+}
 
 #[derive(Debug, Error)]
 pub enum BufferError {
@@ -108,7 +120,7 @@ fn merge_schema(
         return Ok(existing.clone());
     }
     let all: Vec<&FieldRef> = existing.fields().iter().chain(added.iter()).collect();
-    let time = linewise_core::columns::TIME_COLUMN;
+    let time = linewise_core::TIME_COLUMN;
     let tags = all.iter().filter(|f| is_tag(f));
     let fields = all.iter().filter(|f| !is_tag(f) && f.name() != time);
     let times = all.iter().filter(|f| f.name() == time);
@@ -117,7 +129,7 @@ fn merge_schema(
 
 /// A schema whose data columns may be null: a later write may leave any of them out.
 fn nullable<'a>(fields: impl Iterator<Item = &'a FieldRef>) -> SchemaRef {
-    let time = linewise_core::columns::TIME_COLUMN;
+    let time = linewise_core::TIME_COLUMN;
     let fields: Vec<FieldRef> = fields
         .map(|f| {
             if f.name() == time || f.is_nullable() {

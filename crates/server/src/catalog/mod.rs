@@ -21,7 +21,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
-use linewise_core::{ColumnKind, FieldType, KnownSchema};
+use linewise_core::{ColumnKind, KnownSchema};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -33,69 +33,12 @@ pub const MAX_COLUMNS_PER_TABLE: usize = 500;
 /// The catalog's file name, in the data directory and in a remote object store.
 pub const CATALOG_FILE: &str = "catalog.json";
 
-/// A column's type, as stored and as named in InfluxDB's error messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ColumnType {
-    Tag,
-    Float,
-    Integer,
-    UInteger,
-    String,
-    Boolean,
-    Time,
-}
-
-impl ColumnType {
-    /// InfluxDB's `InfluxColumnType` display name, used in type-conflict messages.
-    pub fn iox_name(self) -> &'static str {
-        match self {
-            ColumnType::Tag => "iox::column_type::tag",
-            ColumnType::Time => "iox::column_type::timestamp",
-            ColumnType::Float => "iox::column_type::field::float",
-            ColumnType::Integer => "iox::column_type::field::integer",
-            ColumnType::UInteger => "iox::column_type::field::uinteger",
-            ColumnType::String => "iox::column_type::field::string",
-            ColumnType::Boolean => "iox::column_type::field::boolean",
-        }
-    }
-
-    pub fn of_field(t: FieldType) -> Self {
-        match t {
-            FieldType::Float => ColumnType::Float,
-            FieldType::Integer => ColumnType::Integer,
-            FieldType::UInteger => ColumnType::UInteger,
-            FieldType::String => ColumnType::String,
-            FieldType::Boolean => ColumnType::Boolean,
-        }
-    }
-
-    pub fn kind(self) -> ColumnKind {
-        match self {
-            ColumnType::Tag => ColumnKind::Tag,
-            ColumnType::Time => ColumnKind::Time,
-            ColumnType::Float => ColumnKind::Field(FieldType::Float),
-            ColumnType::Integer => ColumnKind::Field(FieldType::Integer),
-            ColumnType::UInteger => ColumnKind::Field(FieldType::UInteger),
-            ColumnType::String => ColumnKind::Field(FieldType::String),
-            ColumnType::Boolean => ColumnKind::Field(FieldType::Boolean),
-        }
-    }
-
-    pub fn of_kind(kind: ColumnKind) -> Self {
-        match kind {
-            ColumnKind::Tag => ColumnType::Tag,
-            ColumnKind::Time => ColumnType::Time,
-            ColumnKind::Field(t) => ColumnType::of_field(t),
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ColumnDef {
     pub name: String,
+    /// Stored by the core's spelling of the kind (`tag`, `float`, …, `time`).
     #[serde(rename = "type")]
-    pub column_type: ColumnType,
+    pub column_type: ColumnKind,
 }
 
 /// A database's catalog id: never reused, also after the database is deleted.
@@ -115,7 +58,7 @@ pub struct TableSchema {
 }
 
 impl TableSchema {
-    pub fn column(&self, name: &str) -> Option<ColumnType> {
+    pub fn column(&self, name: &str) -> Option<ColumnKind> {
         self.index.get(name).map(|&i| self.columns[i].column_type)
     }
 
@@ -123,11 +66,11 @@ impl TableSchema {
     pub fn data_columns(&self) -> usize {
         self.columns
             .iter()
-            .filter(|c| c.column_type != ColumnType::Time)
+            .filter(|c| c.column_type != ColumnKind::Time)
             .count()
     }
 
-    fn add(&mut self, name: &str, column_type: ColumnType) {
+    fn add(&mut self, name: &str, column_type: ColumnKind) {
         self.index.insert(name.into(), self.columns.len());
         self.columns.push(ColumnDef {
             name: name.into(),
@@ -155,10 +98,7 @@ pub struct DatabaseSchema {
 
 impl KnownSchema for DatabaseSchema {
     fn column(&self, measurement: &str, column: &str) -> Option<ColumnKind> {
-        self.tables
-            .get(measurement)?
-            .column(column)
-            .map(ColumnType::kind)
+        self.tables.get(measurement)?.column(column)
     }
 }
 
@@ -269,7 +209,7 @@ impl CatalogState {
 #[derive(Debug, Clone, Default)]
 pub struct SchemaChanges {
     pub create_database: bool,
-    pub columns: Vec<(String, String, ColumnType)>,
+    pub columns: Vec<(String, String, ColumnKind)>,
 }
 
 impl SchemaChanges {
@@ -513,7 +453,7 @@ impl Catalog {
                     Some(existing) if existing == *column_type => {}
                     Some(_) => return Err(CatalogError::Conflict),
                     None => {
-                        if *column_type != ColumnType::Time
+                        if *column_type != ColumnKind::Time
                             && t.data_columns() >= MAX_COLUMNS_PER_TABLE
                         {
                             return Err(CatalogError::Conflict);
@@ -558,8 +498,9 @@ fn write_atomically(dir: &Path, bytes: &[u8]) -> Result<(), CatalogError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use linewise_core::FieldType;
 
-    fn changes(cols: &[(&str, &str, ColumnType)]) -> SchemaChanges {
+    fn changes(cols: &[(&str, &str, ColumnKind)]) -> SchemaChanges {
         SchemaChanges {
             create_database: true,
             columns: cols
@@ -577,9 +518,9 @@ mod tests {
             c.commit(
                 "sensors",
                 &changes(&[
-                    ("home", "room", ColumnType::Tag),
-                    ("home", "temp", ColumnType::Float),
-                    ("home", "time", ColumnType::Time),
+                    ("home", "room", ColumnKind::Tag),
+                    ("home", "temp", ColumnKind::Field(FieldType::Float)),
+                    ("home", "time", ColumnKind::Time),
                 ]),
             )
             .unwrap();
@@ -601,8 +542,11 @@ mod tests {
     #[test]
     fn a_copy_installed_elsewhere_is_the_same_catalog() {
         let c = Catalog::in_memory();
-        c.commit("sensors", &changes(&[("home", "temp", ColumnType::Float)]))
-            .unwrap();
+        c.commit(
+            "sensors",
+            &changes(&[("home", "temp", ColumnKind::Field(FieldType::Float))]),
+        )
+        .unwrap();
         let (version, bytes) = c.to_json();
         assert_eq!(version, 1);
         let dir = tempfile::tempdir().unwrap();
@@ -622,17 +566,45 @@ mod tests {
     }
 
     #[test]
+    fn the_file_names_column_kinds_by_the_core_spellings() {
+        let c = Catalog::in_memory();
+        let kinds = [
+            ColumnKind::Tag,
+            ColumnKind::Field(FieldType::UInteger),
+            ColumnKind::Time,
+        ];
+        let columns: Vec<(&str, &str, ColumnKind)> = ["a", "b", "time"]
+            .into_iter()
+            .zip(kinds)
+            .map(|(c, k)| ("t", c, k))
+            .collect();
+        c.commit("db", &changes(&columns)).unwrap();
+        let (_, bytes) = c.to_json();
+        let file: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let stored: Vec<&str> = file["databases"]["db"]["tables"]["t"]["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(stored, ["tag", "uinteger", "time"]);
+    }
+
+    #[test]
     fn conflicting_commit_changes_nothing() {
         let c = Catalog::in_memory();
-        c.commit("db", &changes(&[("t", "v", ColumnType::Float)]))
-            .unwrap();
+        c.commit(
+            "db",
+            &changes(&[("t", "v", ColumnKind::Field(FieldType::Float))]),
+        )
+        .unwrap();
         let before = c.snapshot().version;
         let err = c
             .commit(
                 "db",
                 &changes(&[
-                    ("t", "w", ColumnType::Float),
-                    ("t", "v", ColumnType::Integer),
+                    ("t", "w", ColumnKind::Field(FieldType::Float)),
+                    ("t", "v", ColumnKind::Field(FieldType::Integer)),
                 ]),
             )
             .unwrap_err();
@@ -673,16 +645,22 @@ mod tests {
     fn ids_are_never_reused_and_a_deleted_name_gets_a_new_id() {
         let dir = tempfile::tempdir().unwrap();
         let c = Catalog::open(dir.path()).unwrap();
-        c.commit("x", &changes(&[("t", "f", ColumnType::Integer)]))
-            .unwrap();
+        c.commit(
+            "x",
+            &changes(&[("t", "f", ColumnKind::Field(FieldType::Integer))]),
+        )
+        .unwrap();
         c.create_database("y").unwrap();
         let s = c.snapshot();
         let (x, t) = (s.databases["x"].id, s.databases["x"].tables["t"].id);
         assert_eq!((x, t, s.databases["y"].id), (1, 1, 2));
         assert_eq!(c.delete_database("x").unwrap(), x);
         assert_eq!(c.snapshot().deleted.get(&x).map(String::as_str), Some("x"));
-        c.commit("x", &changes(&[("t", "f", ColumnType::String)]))
-            .unwrap();
+        c.commit(
+            "x",
+            &changes(&[("t", "f", ColumnKind::Field(FieldType::String))]),
+        )
+        .unwrap();
         let s = c.snapshot();
         assert_eq!(s.databases["x"].id, 3);
         assert_eq!(s.databases["x"].tables["t"].id, 2);

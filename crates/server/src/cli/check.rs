@@ -1,32 +1,12 @@
 //! `linewise check`: validates line protocol like a compiler. Exit 0 when every line is valid,
 //! 1 when some line is invalid, 2 on usage or I/O errors.
+use std::convert::Infallible;
 use std::fmt::Write as _;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use linewise_core::{parse_lines, Checker, Diagnostic, FieldValue, Line, Precision};
-
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-pub enum CheckPrecision {
-    Auto,
-    Ns,
-    Us,
-    Ms,
-    S,
-}
-
-impl From<CheckPrecision> for Precision {
-    fn from(p: CheckPrecision) -> Precision {
-        match p {
-            CheckPrecision::Auto => Precision::Auto,
-            CheckPrecision::Ns => Precision::Nanosecond,
-            CheckPrecision::Us => Precision::Microsecond,
-            CheckPrecision::Ms => Precision::Millisecond,
-            CheckPrecision::S => Precision::Second,
-        }
-    }
-}
+use linewise_core::{parse_lines, Checker, Diagnostic, FieldValue, Line, Lines, Precision, Rejection};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -40,7 +20,7 @@ pub enum Format {
 pub struct Args {
     /// Unit of the timestamps (`auto` guesses per line from the magnitude, as InfluxDB 3).
     #[arg(long, value_enum, default_value = "auto")]
-    precision: CheckPrecision,
+    precision: Precision,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -71,7 +51,7 @@ pub fn run(args: Args) -> ExitCode {
     };
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    match check(&input, &name, args.precision.into(), args.format, &mut out)
+    match check(&input, &name, args.precision, args.format, &mut out)
         .and_then(|s| out.flush().map(|()| s))
     {
         Ok(summary) if summary.invalid == 0 => ExitCode::SUCCESS,
@@ -97,6 +77,15 @@ pub struct Summary {
     pub invalid: usize,
 }
 
+impl Summary {
+    fn add(self, other: Summary) -> Summary {
+        Summary {
+            records: self.records + other.records,
+            invalid: self.invalid + other.invalid,
+        }
+    }
+}
+
 /// Parses and validates `input`, writing the report in `format` to `out`.
 pub fn check(
     input: &[u8],
@@ -105,35 +94,127 @@ pub fn check(
     format: Format,
     out: &mut impl Write,
 ) -> io::Result<Summary> {
-    // Lines without a timestamp are printed with `null`, so "now" is never shown.
-    let mut checker = Checker::new(precision, 0, None);
-    let mut records = checker.check(parse_lines(input));
+    let halves = (format == Format::Text && input.len() >= TWO_THREADS_FROM)
+        .then(|| memchr::memchr(b'\n', &input[input.len() / 2..]))
+        .flatten()
+        .map(|n| input.len() / 2 + n + 1)
+        .filter(|&cut| cut < input.len());
+    match halves {
+        Some(cut) => check_halves(input, cut, name, precision, out),
+        None => Ok(run(&mut checker(precision), parse_lines(input), name, format, out)?.summary),
+    }
+}
+
+/// Inputs from this size on are checked by two threads, one half each.
+const TWO_THREADS_FROM: usize = 4 << 20;
+
+/// Lines without a timestamp are printed with `null`, so "now" is never shown.
+fn checker(precision: Precision) -> Checker<'static> {
+    Checker::new(precision, 0, None)
+}
+
+/// `check` of a text report on two threads: the second half (from the line start `cut`) is
+/// checked on its own while the first is checked as usual. Its report stands when nothing it found
+/// depends on the first half: the record before `cut` ended there, none of its lines is invalid
+/// (only parse errors, whose messages name no other line), and every column it saw has the kind
+/// the first half gave it. Otherwise the first half's checker goes on through the second half.
+fn check_halves(
+    input: &[u8],
+    cut: usize,
+    name: &str,
+    precision: Precision,
+    out: &mut impl Write,
+) -> io::Result<Summary> {
+    std::thread::scope(|scope| {
+        let second = scope.spawn(|| {
+            let first_line = memchr::memchr_iter(b'\n', &input[..cut]).count() + 1;
+            let lines = Lines::new(&input[cut..])
+                .starting_at_line(u32::try_from(first_line).unwrap_or(u32::MAX));
+            let mut checker = checker(precision);
+            let mut report = Vec::new();
+            let pass = run(&mut checker, lines, name, Format::Text, &mut report);
+            (checker, report, pass)
+        });
+        let mut checker = checker(precision);
+        let first = run(&mut checker, Lines::new(&input[..cut]).partial(), name, Format::Text, out)?;
+        let (later, report, second) = match second.join() {
+            Ok(joined) => joined,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        let second = second?;
+        if first.unfinished.is_none() && second.invalid_lines == 0 && checker.agrees_with(&later) {
+            out.write_all(&report)?;
+            return Ok(first.summary.add(second.summary));
+        }
+        let from = first.unfinished.unwrap_or(cut);
+        let lines = Lines::new(&input[from..]).starting_at_line(first.next_line);
+        let rest = run(&mut checker, lines, name, Format::Text, out)?;
+        Ok(first.summary.add(rest.summary))
+    })
+}
+
+/// What one pass over some input found.
+struct Pass {
+    summary: Summary,
+    /// Lines that parsed but are invalid (their messages may name earlier lines).
+    invalid_lines: usize,
+    /// Where a `partial` input's last record, unfinished, starts.
+    unfinished: Option<usize>,
+    /// The physical line number where the pass stopped.
+    next_line: u32,
+}
+
+/// Checks the records of `lines` with `checker`, writing the report in `format` to `out`.
+fn run<'a>(
+    checker: &mut Checker<'_>,
+    lines: Lines<'a>,
+    name: &str,
+    format: Format,
+    out: &mut impl Write,
+) -> io::Result<Pass> {
+    let mut records = checker.check(lines);
     let mut line = Line::new();
     let mut summary = Summary {
         records: 0,
         invalid: 0,
     };
+    let mut invalid_lines = 0;
     let mut buf = String::new();
-    while let Some(verdict) = records.next(&mut line) {
+    while let Some(verdict) =
+        records.next_admitted(&mut line, |_, _| Ok::<(), Infallible>(()))
+    {
         summary.records += 1;
         buf.clear();
-        match (verdict, format) {
-            (Ok(_), Format::Text) => continue,
-            (Ok(ok), Format::Jsonl) => {
-                point_json(&mut buf, &line, line.timestamp.map(|_| ok.time_ns))
+        let d = match verdict {
+            Ok(ok) => {
+                if format == Format::Jsonl {
+                    point_json(&mut buf, &line, line.timestamp.map(|_| ok.time_ns));
+                    out.write_all(buf.as_bytes())?;
+                }
+                continue;
             }
-            (Err(d), Format::Text) => {
-                summary.invalid += 1;
+            Err(Rejection::Syntax(d)) => d,
+            Err(Rejection::Invalid(d)) => {
+                invalid_lines += 1;
+                d
+            }
+            Err(Rejection::Refused(never)) => match never {},
+        };
+        summary.invalid += 1;
+        match format {
+            Format::Text => {
                 let _ = writeln!(buf, "{name}:{}:{}: {}", d.line, d.column, d.message);
             }
-            (Err(d), Format::Jsonl) => {
-                summary.invalid += 1;
-                error_json(&mut buf, &d);
-            }
+            Format::Jsonl => error_json(&mut buf, &d),
         }
         out.write_all(buf.as_bytes())?;
     }
-    Ok(summary)
+    Ok(Pass {
+        summary,
+        invalid_lines,
+        unfinished: records.lines().unfinished(),
+        next_line: records.lines().line_number(),
+    })
 }
 
 fn json_str(buf: &mut String, s: &str) {
@@ -204,4 +285,47 @@ fn error_json(buf: &mut String, d: &Diagnostic) {
     );
     json_str(buf, &d.message);
     buf.push_str("}}\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The text report and counts of checking `input` on one thread.
+    fn serial(input: &[u8]) -> (String, usize, usize) {
+        let mut out = Vec::new();
+        let s = run(&mut checker(Precision::Auto), parse_lines(input), "f", Format::Text, &mut out)
+            .unwrap()
+            .summary;
+        (String::from_utf8(out).unwrap(), s.records, s.invalid)
+    }
+
+    #[test]
+    fn two_halves_report_what_one_pass_reports() {
+        let inputs: [&[u8]; 5] = [
+            // Independent halves, with a parse error in the second.
+            b"m,t=a f=1 1\nm f=2 2\n# c\nn g=1i 3\nn g= 4\nm,t=b f=3 5\n",
+            // The second half gives a column another kind: its lines conflict with the first's.
+            b"m f=1 1\nm f=2 2\nm f=\"s\" 3\nm f=\"t\" 4\n",
+            // A conflict inside the second half names a line of the first.
+            b"m f=1 1\nm g=1 2\nm f=2 3\nm f=1i 4\n",
+            // A string value spans the cut.
+            b"m f=1 1\nm s=\"a\nb\nc\" 2\nm f=2 3\nm f=3 4\n",
+            // A string left open at the cut, never closed.
+            b"m f=1 1\nm s=\"a\nm f=2 3\nm f=3 4\n",
+        ];
+        for input in inputs {
+            let expected = serial(input);
+            for cut in (1..input.len()).filter(|&i| input[i - 1] == b'\n') {
+                let mut out = Vec::new();
+                let s = check_halves(input, cut, "f", Precision::Auto, &mut out).unwrap();
+                assert_eq!(
+                    (String::from_utf8(out).unwrap(), s.records, s.invalid),
+                    expected,
+                    "{:?} cut at {cut}",
+                    String::from_utf8_lossy(input)
+                );
+            }
+        }
+    }
 }

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use flate2::write::GzEncoder;
-use linewise_core::{parse_lines, Line};
+use linewise_core::{parse_lines, Line, Precision};
 use serde::Deserialize;
 
 #[derive(clap::Args)]
@@ -24,8 +24,8 @@ pub struct Args {
     #[arg(long, env = "LINEWISE_TOKEN", hide_env_values = true)]
     token: Option<String>,
     /// Timestamp unit: auto, ns, us, ms or s.
-    #[arg(long, default_value = "auto")]
-    precision: String,
+    #[arg(long, value_enum, default_value = "auto")]
+    precision: Precision,
     /// Lines per request.
     #[arg(long, default_value_t = 5000)]
     batch_size: usize,
@@ -163,7 +163,7 @@ pub fn run(args: Args) -> ExitCode {
     }
     let query: String = form_urlencoded::Serializer::new(String::new())
         .append_pair("db", &args.db)
-        .append_pair("precision", &args.precision)
+        .append_pair("precision", args.precision.as_str())
         .finish();
     let url = format!(
         "{}/api/v3/write_lp?{query}",

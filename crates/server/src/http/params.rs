@@ -17,20 +17,17 @@ pub struct CompatParams {
     pub precision: Precision,
 }
 
+/// InfluxDB 3's error texts list the spellings in the order of its own enums' names and aliases:
+/// kept verbatim here (the spellings themselves are the core's, [`Precision::parse`]).
 const V3_PRECISIONS: &str =
     "`auto`, `s`, `second`, `millisecond`, `ms`, `microsecond`, `u`, `us`, `n`, `nanosecond`, `ns`";
 const COMPAT_PRECISIONS: &str =
     "`s`, `second`, `ms`, `millisecond`, `us`, `u`, `microsecond`, `ns`, `n`, `nanosecond`";
 
+/// A precision of [`Precision::CHOICES`] by any of its spellings; `Auto` only where `auto` holds.
 fn precision(v: &str, auto: bool) -> Option<Precision> {
-    Some(match v {
-        "auto" if auto => Precision::Auto,
-        "s" | "second" => Precision::Second,
-        "ms" | "millisecond" => Precision::Millisecond,
-        "u" | "us" | "microsecond" => Precision::Microsecond,
-        "n" | "ns" | "nanosecond" => Precision::Nanosecond,
-        _ => return None,
-    })
+    Precision::parse(v)
+        .filter(|p| Precision::CHOICES.contains(p) && (auto || *p != Precision::Auto))
 }
 
 /// Decoded pairs, refusing a repeated known key the way serde does.

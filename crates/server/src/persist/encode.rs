@@ -12,6 +12,7 @@ use arrow::buffer::ScalarBuffer;
 use arrow::compute::{cast, take_record_batch};
 use arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef, TimeUnit};
 use bytes::Bytes;
+use linewise_core::TIME_COLUMN;
 use parquet::arrow::arrow_writer::{
     compute_leaves, ArrowColumnChunk, ArrowColumnWriter, ArrowLeafColumn,
 };
@@ -21,9 +22,6 @@ use parquet::file::metadata::SortingColumn;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-
-/// Name of the timestamp column.
-pub const TIME_COLUMN: &str = "time";
 
 /// Threads one file's columns are encoded on (at most; fewer on fewer cores).
 const ENCODE_THREADS: usize = 2;

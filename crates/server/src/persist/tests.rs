@@ -6,8 +6,8 @@ use arrow::array::{Float64Array, StringArray, TimestampNanosecondArray};
 use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use async_trait::async_trait;
 use bytes::Bytes;
-use encode::TIME_COLUMN;
 use futures::stream::{BoxStream, StreamExt};
+use linewise_core::TIME_COLUMN;
 use object_store::memory::InMemory;
 use object_store::{
     CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,

@@ -25,7 +25,7 @@ mod source;
 pub use error::{QueryError, StartError};
 pub use format::{FormatError, QueryFormat};
 pub use limits::{QueryArgs, MAX_EXPR_DEPTH, MAX_SELECTS, MAX_SQL_TOKENS};
-pub use prune::{time_range_from_metadata, TIME_COLUMN};
+pub use prune::time_range_from_metadata;
 pub use server_source::{query_schema, ServerSource};
 pub use source::{ParquetFile, QuerySource, TableSnapshot, TimeRange};
 

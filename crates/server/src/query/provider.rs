@@ -54,7 +54,7 @@ impl SnapshotTable {
         let Some(predicate) = pruning_predicate(state, schema, filters) else {
             return files.clone();
         };
-        let Ok(time_field) = schema.field_with_name(super::prune::TIME_COLUMN) else {
+        let Ok(time_field) = schema.field_with_name(linewise_core::TIME_COLUMN) else {
             return files.clone();
         };
         let mut ranges = Vec::with_capacity(files.len());

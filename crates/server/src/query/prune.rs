@@ -12,15 +12,13 @@ use datafusion::common::{Column, DFSchema, ScalarValue};
 use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::Expr;
 use datafusion::physical_optimizer::pruning::{PruningPredicate, PruningPredicateBuilder};
+use linewise_core::TIME_COLUMN;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
 use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
 use parquet::file::statistics::Statistics;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
-
-/// Name of the timestamp column of every table.
-pub const TIME_COLUMN: &str = "time";
 
 /// Time ranges read from Parquet footers, by path. Files are immutable once written, so an entry never
 /// goes stale; the map is bounded by evicting everything when it is full (a re-read is one footer GET).

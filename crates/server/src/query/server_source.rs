@@ -4,14 +4,15 @@
 //! are never read for a new database of the same name.
 use super::provider::align_batch;
 use super::source::{ParquetFile, QuerySource, TableSnapshot};
-use super::TIME_COLUMN;
 use crate::buffer::Buffer;
-use crate::catalog::{Catalog, ColumnType, DbId, TableId, TableSchema};
+use crate::catalog::{Catalog, DbId, TableId, TableSchema};
 use crate::persist::table_prefix;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use async_trait::async_trait;
 use datafusion::error::DataFusionError;
 use futures::TryStreamExt;
+use linewise_core::columns::{field_data_type, tag_data_type};
+use linewise_core::{ColumnKind, TIME_COLUMN};
 use object_store::path::Path;
 use object_store::ObjectStore;
 use std::sync::Arc;
@@ -81,13 +82,9 @@ pub fn query_schema(table: &TableSchema) -> SchemaRef {
         .iter()
         .map(|column| {
             let data_type = match column.column_type {
-                ColumnType::Tag => linewise_core::columns::tag_data_type(),
-                ColumnType::String => DataType::Utf8,
-                ColumnType::Float => DataType::Float64,
-                ColumnType::Integer => DataType::Int64,
-                ColumnType::UInteger => DataType::UInt64,
-                ColumnType::Boolean => DataType::Boolean,
-                ColumnType::Time => DataType::Timestamp(TimeUnit::Nanosecond, None),
+                ColumnKind::Tag => tag_data_type(),
+                ColumnKind::Field(t) => field_data_type(t),
+                ColumnKind::Time => DataType::Timestamp(TimeUnit::Nanosecond, None),
             };
             Field::new(&column.name, data_type, column.name != TIME_COLUMN)
         })

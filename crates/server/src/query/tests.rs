@@ -3,6 +3,7 @@ use super::*;
 use arrow::array::{Float64Array, Int64Array, StringArray, TimestampNanosecondArray};
 use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use datafusion::physical_plan::displayable;
+use linewise_core::TIME_COLUMN;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};

@@ -1,5 +1,5 @@
-//! `WriteBatch`: what one validated write becomes; [`LoggedWrite`]: that plus the catalog ids of
-//! its database and tables, and its byte encoding for the WAL.
+//! [`LoggedWrite`]: what one validated write becomes (a [`WriteBatch`], the buffer's input) plus
+//! the catalog ids of its database and tables, and its byte encoding for the WAL.
 //!
 //! The WAL stores these bytes opaquely and hands them back on replay, so the encoding is
 //! self-describing: every table travels as an Arrow IPC stream carrying its own schema (ns
@@ -17,21 +17,14 @@ use std::io::Cursor;
 use arrow::error::ArrowError;
 use arrow::ipc::reader::StreamReader;
 use arrow::ipc::writer::StreamWriter;
-use arrow::record_batch::RecordBatch;
 use thiserror::Error;
 
+use crate::buffer::WriteBatch;
 use crate::catalog::{DbId, TableId};
 
 const MAGIC: &[u8; 4] = b"LWB2";
 /// The first format, without ids.
 const MAGIC_V1: &[u8; 4] = b"LWB1";
-
-/// The rows one write adds, per table, for one database.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WriteBatch {
-    pub db: String,
-    pub tables: Vec<(String, RecordBatch)>,
-}
 
 /// The catalog ids of a batch's database and of each of its tables (in the batch's order).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,12 +55,6 @@ pub enum BatchDecodeError {
     Trailing(usize),
     #[error("write batch table '{table}': {source}")]
     Arrow { table: String, source: ArrowError },
-}
-
-impl WriteBatch {
-    pub fn rows(&self) -> usize {
-        self.tables.iter().map(|(_, b)| b.num_rows()).sum()
-    }
 }
 
 impl LoggedWrite {
@@ -196,6 +183,7 @@ mod tests {
     use super::*;
     use arrow::array::{Float64Array, StringDictionaryBuilder, TimestampNanosecondArray};
     use arrow::datatypes::Int32Type;
+    use arrow::record_batch::RecordBatch;
     use std::sync::Arc;
 
     fn sample() -> LoggedWrite {

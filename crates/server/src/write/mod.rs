@@ -17,9 +17,9 @@ use linewise_core::Precision;
 use thiserror::Error;
 use tokio::sync::Notify;
 
-use crate::buffer::{Buffer, BufferError};
+use crate::buffer::{Buffer, BufferError, WriteBatch};
 use crate::catalog::{Catalog, CatalogError, CatalogState, DbId, MAX_DATABASES};
-use batch::{BatchIds, LoggedWrite, WriteBatch};
+use batch::{BatchIds, LoggedWrite};
 use cpu::CpuSlots;
 pub use line_error::LineError;
 

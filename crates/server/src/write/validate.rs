@@ -5,15 +5,18 @@
 //! straight into Arrow columns.
 use std::collections::{HashMap, HashSet};
 
-use linewise_core::columns::{ColumnsBuilder, TIME_COLUMN};
-use linewise_core::{parse_lines, Checker, Diagnostic, ErrorKind, Line, NewColumn, Rejection};
+use linewise_core::columns::ColumnsBuilder;
+use linewise_core::{
+    parse_lines, Checker, ColumnKind, Diagnostic, ErrorKind, Line, NewColumn, Rejection,
+    TIME_COLUMN,
+};
 use thiserror::Error;
 
-use super::batch::WriteBatch;
 use super::line_error::{normalized_line, physical_line, LineError};
 use super::{WriteError, WriteRequest};
+use crate::buffer::WriteBatch;
 use crate::catalog::{
-    CatalogState, ColumnType, DatabaseSchema, SchemaChanges, MAX_COLUMNS_PER_TABLE, MAX_TABLES,
+    CatalogState, DatabaseSchema, SchemaChanges, MAX_COLUMNS_PER_TABLE, MAX_TABLES,
 };
 
 pub(super) struct Validated {
@@ -68,18 +71,16 @@ impl Staged<'_> {
             self.new_tables.insert(table.to_string());
         }
         for column in added {
-            self.changes.columns.push((
-                table.to_string(),
-                column.name.clone(),
-                ColumnType::of_kind(column.kind),
-            ));
+            self.changes
+                .columns
+                .push((table.to_string(), column.name.clone(), column.kind));
         }
         let has_time = stored.is_some_and(|t| t.column(TIME_COLUMN).is_some());
         if !has_time && self.timed.insert(table.to_string()) {
             self.changes.columns.push((
                 table.to_string(),
                 TIME_COLUMN.to_string(),
-                ColumnType::Time,
+                ColumnKind::Time,
             ));
         }
         Ok(())
