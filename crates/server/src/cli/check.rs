@@ -6,7 +6,9 @@ use std::io::{self, BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use linewise_core::{parse_lines, Checker, Diagnostic, FieldValue, Line, Lines, Precision, Rejection};
+use linewise_core::{
+    parse_lines, Checker, Diagnostic, FieldValue, Line, Lines, Precision, Rejection,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -101,7 +103,14 @@ pub fn check(
         .filter(|&cut| cut < input.len());
     match halves {
         Some(cut) => check_halves(input, cut, name, precision, out),
-        None => Ok(run(&mut checker(precision), parse_lines(input), name, format, out)?.summary),
+        None => Ok(check_part(
+            &mut checker(precision),
+            parse_lines(input),
+            name,
+            format,
+            out,
+        )?
+        .summary),
     }
 }
 
@@ -132,11 +141,17 @@ fn check_halves(
                 .starting_at_line(u32::try_from(first_line).unwrap_or(u32::MAX));
             let mut checker = checker(precision);
             let mut report = Vec::new();
-            let pass = run(&mut checker, lines, name, Format::Text, &mut report);
-            (checker, report, pass)
+            let result = check_part(&mut checker, lines, name, Format::Text, &mut report);
+            (checker, report, result)
         });
         let mut checker = checker(precision);
-        let first = run(&mut checker, Lines::new(&input[..cut]).partial(), name, Format::Text, out)?;
+        let first = check_part(
+            &mut checker,
+            Lines::new(&input[..cut]).partial(),
+            name,
+            Format::Text,
+            out,
+        )?;
         let (later, report, second) = match second.join() {
             Ok(joined) => joined,
             Err(panic) => std::panic::resume_unwind(panic),
@@ -148,7 +163,7 @@ fn check_halves(
         }
         let from = first.unfinished.unwrap_or(cut);
         let lines = Lines::new(&input[from..]).starting_at_line(first.next_line);
-        let rest = run(&mut checker, lines, name, Format::Text, out)?;
+        let rest = check_part(&mut checker, lines, name, Format::Text, out)?;
         Ok(first.summary.add(rest.summary))
     })
 }
@@ -165,7 +180,7 @@ struct Pass {
 }
 
 /// Checks the records of `lines` with `checker`, writing the report in `format` to `out`.
-fn run<'a>(
+fn check_part<'a>(
     checker: &mut Checker<'_>,
     lines: Lines<'a>,
     name: &str,
@@ -180,9 +195,7 @@ fn run<'a>(
     };
     let mut invalid_lines = 0;
     let mut buf = String::new();
-    while let Some(verdict) =
-        records.next_admitted(&mut line, |_, _| Ok::<(), Infallible>(()))
-    {
+    while let Some(verdict) = records.next_admitted(&mut line, |_, _| Ok::<(), Infallible>(())) {
         summary.records += 1;
         buf.clear();
         let d = match verdict {
@@ -294,9 +307,15 @@ mod tests {
     /// The text report and counts of checking `input` on one thread.
     fn serial(input: &[u8]) -> (String, usize, usize) {
         let mut out = Vec::new();
-        let s = run(&mut checker(Precision::Auto), parse_lines(input), "f", Format::Text, &mut out)
-            .unwrap()
-            .summary;
+        let s = check_part(
+            &mut checker(Precision::Auto),
+            parse_lines(input),
+            "f",
+            Format::Text,
+            &mut out,
+        )
+        .unwrap()
+        .summary;
         (String::from_utf8(out).unwrap(), s.records, s.invalid)
     }
 
