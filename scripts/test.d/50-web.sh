@@ -2,7 +2,7 @@
 # Chromium against a real `linewise serve` serving that build (paste-to-marks timings are printed).
 set -euo pipefail
 cargo fetch -q
-trunk build --release
+scripts/page.sh
 cargo build -q -p linewise-server
 wasm=$(ls dist/*.wasm)
 echo "[web] $(basename "$wasm"): $(stat -c %s "$wasm") bytes raw, $(gzip -9c "$wasm" | wc -c) bytes gzip -9"

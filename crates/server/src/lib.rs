@@ -3,6 +3,7 @@
 pub mod buffer;
 pub mod catalog;
 pub mod durability;
+pub mod flight;
 pub mod http;
 pub mod metrics;
 pub mod persist;

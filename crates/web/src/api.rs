@@ -2,9 +2,8 @@
 use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
+use linewise_core::{ColumnKind, KnownColumns};
 use serde::Deserialize;
-
-use crate::check::{kind_from_sql_type, StoredSchema};
 
 /// Why a call failed. The server's own words are kept: a generic "unknown error" helps nobody.
 #[derive(Debug, Clone, PartialEq)]
@@ -140,7 +139,7 @@ struct ColumnRow {
 
 /// The stored column types of `db`, read from `information_schema.columns` through
 /// `/api/v3/query_sql`.
-pub async fn fetch_schema(token: &str, db: &str) -> Result<StoredSchema, ApiError> {
+pub async fn fetch_schema(token: &str, db: &str) -> Result<KnownColumns, ApiError> {
     let req = authed(
         Request::get("/api/v3/query_sql").query([
             ("db", db),
@@ -155,9 +154,9 @@ pub async fn fetch_schema(token: &str, db: &str) -> Result<StoredSchema, ApiErro
         status: 200,
         body: format!("unexpected schema answer: {e}"),
     })?;
-    let mut schema = StoredSchema::default();
+    let mut schema = KnownColumns::default();
     for row in rows {
-        if let Some(kind) = kind_from_sql_type(&row.column_name, &row.data_type) {
+        if let Some(kind) = ColumnKind::of_type_name(&row.column_name, &row.data_type) {
             schema.insert(&row.table_name, &row.column_name, kind);
         }
     }

@@ -10,9 +10,9 @@ use gloo_timers::future::TimeoutFuture;
 use leptos::html::Textarea;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use linewise_core::Precision;
+use linewise_core::{KnownColumns, Precision};
 
-use crate::check::{BatchPass, Document, StoredSchema, TimeRange};
+use crate::check::{BatchPass, Document, TimeRange};
 
 /// Longest stretch of checking before the page gets the main thread back (a frame is 16 ms).
 const SLICE_MS: f64 = 12.0;
@@ -44,7 +44,7 @@ pub struct AppState {
     pub busy: RwSignal<Option<Progress>>,
     pub summary: RwSignal<Summary>,
     pub precision: RwSignal<Precision>,
-    pub schema: StoredValue<Rc<StoredSchema>, LocalStorage>,
+    pub schema: StoredValue<Rc<KnownColumns>, LocalStorage>,
     pub editor: NodeRef<Textarea>,
     /// 0-based line of the caret.
     pub caret_line: RwSignal<usize>,
@@ -73,7 +73,7 @@ impl AppState {
             busy: RwSignal::new(None),
             summary: RwSignal::new(Summary::default()),
             precision: RwSignal::new(Precision::Auto),
-            schema: StoredValue::new_local(Rc::new(StoredSchema::default())),
+            schema: StoredValue::new_local(Rc::new(KnownColumns::default())),
             editor: NodeRef::new(),
             caret_line: RwSignal::new(0),
             last_check_ms: RwSignal::new(0.0),
@@ -226,12 +226,10 @@ impl AppState {
         self.bump();
     }
 
-    /// Moves the caret to 1-based `line`, selects its problem span if any, and scrolls it into view.
-    pub fn jump_to(self, line: usize) {
-        let Some(el) = self.editor.get_untracked() else {
-            return;
-        };
-        let (start, end) = self.doc.with_value(|d| {
+    /// The UTF-16 range of the text an editor selects to show 1-based `line`: its problem's span
+    /// (the error's, else the warning's), or the line's start.
+    pub fn selection_of(self, line: usize) -> (u32, u32) {
+        self.doc.with_value(|d| {
             let i = line.saturating_sub(1).min(d.line_count() - 1);
             let before = &d.text()[..d.line_start(i)];
             let base = before.encode_utf16().count() as u32;
@@ -248,16 +246,7 @@ impl AppState {
                     .sum()
             };
             (base + utf16_at(c0), base + utf16_at(c1))
-        });
-        let _ = el.focus();
-        let _ = el.set_selection_range(start, end);
-        let top = (line.saturating_sub(1)) as f64 * crate::components::editor::LINE_HEIGHT;
-        let view = f64::from(el.client_height());
-        let current = f64::from(el.scroll_top());
-        if top < current || top > current + view - 2.0 * crate::components::editor::LINE_HEIGHT {
-            el.set_scroll_top((top - view / 3.0).max(0.0) as i32);
-        }
-        self.caret_line.set(line.saturating_sub(1));
+        })
     }
 
     /// 1-based line of the next (or previous) problem after the caret, wrapping around.

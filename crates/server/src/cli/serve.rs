@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use linewise_server::buffer::Buffer;
 use linewise_server::durability::{parse_duration, Durability, DurabilityArgs};
+use linewise_server::flight::Grpc;
 use linewise_server::http::serve::ConnLimits;
 use linewise_server::http::{self, auth::Token, host::LoopbackHosts, AppState};
 use linewise_server::metrics::Metrics;
@@ -192,7 +193,8 @@ async fn serve(args: Args) -> Result<(), ServeError> {
     let shutdown = shutdown();
     // Tests and scripts read this line to learn the port when binding port 0.
     println!("linewise listening on http://{local}");
-    http::serve::serve(listener, http::router(state), limits, shutdown).await;
+    let grpc = Grpc::new(state.clone());
+    http::serve::serve(listener, http::router(state), grpc, limits, shutdown).await;
     // No request is in flight any more: persist what is buffered, or leave it to WAL replay.
     durability.shutdown().await;
     Ok(())

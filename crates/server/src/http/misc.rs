@@ -69,14 +69,18 @@ pub async fn not_found() -> Response {
     text(StatusCode::NOT_FOUND, "Not found")
 }
 
+/// Shown at `/` until the page exists. It reloads itself because on a first `scripts/run.sh` the
+/// server starts as soon as it is built, while the page may still be building beside it.
 fn build_instructions(dir: &str) -> String {
     format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>linewise</title></head><body>\
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>linewise</title>\
+         <meta http-equiv=\"refresh\" content=\"15\"></head><body>\
          <h1>linewise is running</h1>\
          <p>The web page is not built yet: no <code>index.html</code> in <code>{dir}</code>.</p>\
-         <p>Build it with <code>trunk build --release</code> at the repository root (or start the \
-         server with <code>scripts/run.sh</code>, which does both), or point <code>--ui-dir</code> \
-         at a built copy.</p>\
+         <p>On a first <code>scripts/run.sh</code> it is still building (its progress is in \
+         <code>target/run/page.log</code>); this page reloads itself every 15 seconds and shows the \
+         page once it is there. Otherwise build it with <code>trunk build --release</code> at the \
+         repository root, or point <code>--ui-dir</code> at a built copy.</p>\
          <p>The write API works meanwhile: <code>POST /api/v3/write_lp?db=NAME</code>.</p>\
          </body></html>"
     )

@@ -1,6 +1,7 @@
 //! The accept loop. `axum::serve` has no header-read or idle timeout and no connection cap, so a
 //! thousand half-open requests made the server unreachable; this loop serves each connection with
-//! hyper-util's auto builder (HTTP/1 and HTTP/2 on one port) under three bounds:
+//! hyper-util's auto builder (HTTP/1 and HTTP/2 on one port; gRPC requests go to Arrow Flight, the
+//! rest to the HTTP API) under three bounds:
 //! - a request head must arrive within the header timeout (hyper's own timer; for HTTP/1 it also runs
 //!   while a kept-alive connection waits for its next request),
 //! - a connection with no request in flight and no traffic for the idle timeout is closed,
@@ -30,6 +31,8 @@ use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use tower::ServiceExt;
 
+use crate::flight::{self, Grpc};
+
 /// How long a connection over the cap waits for a free slot before it is closed.
 pub const ACCEPT_WAIT: Duration = Duration::from_secs(1);
 /// How long shutdown waits for requests in flight.
@@ -49,6 +52,7 @@ pub struct ConnLimits {
 pub async fn serve(
     listener: TcpListener,
     app: Router,
+    grpc: Grpc,
     limits: ConnLimits,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -79,6 +83,7 @@ pub async fn serve(
         let conn = Conn {
             builder: builder.clone(),
             app: app.clone(),
+            grpc: grpc.clone(),
             idle_timeout: limits.idle_timeout,
             stop: stop_rx.clone(),
         };
@@ -122,6 +127,7 @@ pub async fn serve(
 struct Conn {
     builder: Arc<Builder<TokioExecutor>>,
     app: Router,
+    grpc: Grpc,
     idle_timeout: Duration,
     stop: watch::Receiver<bool>,
 }
@@ -137,13 +143,17 @@ impl Conn {
             inner: stream,
             activity: activity.clone(),
         });
-        let app = self.app.clone();
+        let (app, grpc) = (self.app.clone(), self.grpc.clone());
         let requests = activity.clone();
         let service = hyper::service::service_fn(move |req: Request<Incoming>| {
             let guard = InFlight::new(requests.clone());
-            let app = app.clone();
+            let (app, grpc) = (app.clone(), grpc.clone());
             async move {
-                let resp = app.oneshot(req.map(Body::new)).await?;
+                let resp = if flight::is_grpc(&req) {
+                    grpc.call(req).await
+                } else {
+                    app.oneshot(req.map(Body::new)).await?
+                };
                 // The request counts as in flight until its answer's body is written.
                 Ok::<_, std::convert::Infallible>(resp.map(|b| {
                     Body::new(b.map_frame(move |frame| {

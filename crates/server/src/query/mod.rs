@@ -21,6 +21,8 @@ mod runtime;
 mod schema;
 mod server_source;
 mod source;
+mod stream;
+mod tables;
 
 pub use error::{QueryError, StartError};
 pub use format::{FormatError, QueryFormat};
@@ -28,6 +30,8 @@ pub use limits::{QueryArgs, MAX_EXPR_DEPTH, MAX_SELECTS, MAX_SQL_TOKENS};
 pub use prune::time_range_from_metadata;
 pub use server_source::{query_schema, ServerSource};
 pub use source::{ParquetFile, QuerySource, TableSnapshot, TimeRange};
+pub use stream::BatchStream;
+pub use tables::TableInfo;
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
@@ -49,6 +53,7 @@ use prune::FileRangeCache;
 use runtime::QueryRuntime;
 use schema::DatabaseSchema;
 use std::collections::HashMap;
+use std::future::Future;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
@@ -142,19 +147,29 @@ impl QueryEngine {
         let ctx = self.session(db);
         let (sql, params) = (sql.to_owned(), params.clone());
         let (tx, rx) = mpsc::channel(2);
-        let deadline = Instant::now() + self.limits.query_timeout;
-        let (timeout, max_size) = (
-            self.limits.query_timeout,
-            self.limits.query_max_response_size,
-        );
+        let max_size = self.limits.query_max_response_size;
+        let work_tx = tx.clone();
+        self.spawn_watched(permit, tx, async move {
+            answer(&ctx, &sql, &params, format, &work_tx, max_size).await
+        });
+        Ok(rx)
+    }
+
+    /// Runs `work` on the query threads, holding `permit` until it ends, and stops it at the query
+    /// timeout or when the receiver of `tx` goes away; the error that ended it, if any, is sent to `tx`.
+    fn spawn_watched<T: Send + 'static>(
+        &self,
+        permit: OwnedSemaphorePermit,
+        tx: mpsc::Sender<Result<T, QueryError>>,
+        work: impl Future<Output = Result<(), QueryError>> + Send + 'static,
+    ) {
+        let timeout = self.limits.query_timeout;
+        let deadline = Instant::now() + timeout;
         let handle = self.runtime.handle().clone();
         // The watch runs on the caller's threads, so it answers a timeout even while the query's
         // operators hold every query thread.
         tokio::spawn(async move {
-            let work_tx = tx.clone();
-            let work = handle.spawn(async move {
-                answer(&ctx, &sql, &params, format, &work_tx, max_size).await
-            });
+            let work = handle.spawn(work);
             let stop = work.abort_handle();
             let result = tokio::select! {
                 result = work => result.unwrap_or(Err(QueryError::Stopped)),
@@ -169,7 +184,6 @@ impl QueryEngine {
             }
             drop(permit);
         });
-        Ok(rx)
     }
 
     /// Runs one read-only SQL statement against `db` and returns its rows in memory, within the same
@@ -180,6 +194,28 @@ impl QueryEngine {
         sql: &str,
         params: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<QueryOutput, QueryError> {
+        self.run_planned(db, sql, params, |frame| async move {
+            let schema = Arc::new(frame.schema().as_arrow().clone());
+            let batches = frame.collect().await.map_err(QueryError::from_datafusion)?;
+            Ok(QueryOutput { schema, batches })
+        })
+        .await
+    }
+
+    /// Plans `sql` against `db` and hands the plan to `then`, all on the query threads, holding a
+    /// query slot and within the query timeout.
+    async fn run_planned<T, F, Fut>(
+        &self,
+        db: &str,
+        sql: &str,
+        params: &serde_json::Map<String, serde_json::Value>,
+        then: F,
+    ) -> Result<T, QueryError>
+    where
+        T: Send + 'static,
+        F: FnOnce(DataFrame) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T, QueryError>> + Send,
+    {
         if !self.source.database_exists(db) {
             return Err(QueryError::DatabaseNotFound(db.to_owned()));
         }
@@ -188,12 +224,7 @@ impl QueryEngine {
         let (sql, params) = (sql.to_owned(), params.clone());
         let timeout = self.limits.query_timeout;
         let task = self.runtime.handle().spawn(async move {
-            let work = async {
-                let frame = plan(&ctx, &sql, &params).await?;
-                let schema = Arc::new(frame.schema().as_arrow().clone());
-                let batches = frame.collect().await.map_err(QueryError::from_datafusion)?;
-                Ok(QueryOutput { schema, batches })
-            };
+            let work = async { then(plan(&ctx, &sql, &params).await?).await };
             let result = tokio::time::timeout(timeout, work)
                 .await
                 .unwrap_or(Err(QueryError::Timeout(timeout)));

@@ -445,3 +445,82 @@ async fn information_schema_lists_tables() {
     let text = pretty(&engine, "SELECT * FROM home").await;
     assert!(text.contains("| co | hum | room | temp | time |"), "{text}");
 }
+
+#[tokio::test]
+async fn batches_stream_after_planning() {
+    let fixture = Fixture::new();
+    fixture.set_table(
+        "home",
+        TableSnapshot {
+            schema: home_schema(),
+            batches: vec![home_batch(&HOME[..10]), home_batch(&HOME[10..])],
+            files: vec![],
+        },
+    );
+    let engine = QueryEngine::new(fixture.clone(), &QueryArgs::default()).unwrap();
+    let sql = "SELECT room, co FROM home WHERE co > 10 ORDER BY co";
+    let mut answer = engine
+        .execute_batches("db", sql, &Default::default())
+        .await
+        .unwrap();
+    let names: Vec<&str> = answer
+        .schema
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    assert_eq!(names, ["room", "co"]);
+    let mut co = Vec::new();
+    while let Some(batch) = answer.batches.recv().await {
+        let batch = batch.unwrap();
+        let column = batch.column(1).as_any().downcast_ref::<Int64Array>();
+        co.extend(column.unwrap().values().iter().copied());
+    }
+    assert_eq!(co, [14, 17, 18, 22, 26]);
+    let planned = engine.plan_schema("db", sql, &Default::default()).await;
+    assert_eq!(planned.unwrap(), answer.schema);
+
+    // Planning errors and unknown databases come before any batch.
+    let err = engine
+        .execute_batches("db", "SELECT nope FROM home", &Default::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, QueryError::Sql(_)), "{err}");
+    assert!(err.to_string().contains("nope"), "{err}");
+    let err = engine
+        .execute_batches("other", "SELECT 1", &Default::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, QueryError::DatabaseNotFound(db) if db == "other"));
+}
+
+#[tokio::test]
+async fn tables_list_the_database_and_information_schema() {
+    let fixture = Fixture::new();
+    fixture.set_table(
+        "home",
+        TableSnapshot {
+            schema: home_schema(),
+            batches: vec![home_batch(&HOME[..2])],
+            files: vec![],
+        },
+    );
+    let engine = QueryEngine::new(fixture.clone(), &QueryArgs::default()).unwrap();
+    let tables = engine.tables("db", true).await.unwrap();
+    let home = tables.iter().find(|t| t.name == "home").unwrap();
+    assert_eq!((home.catalog, home.schema_name), ("public", "iox"));
+    assert_eq!(home.table_type, "BASE TABLE");
+    assert_eq!(home.schema, home_schema());
+    let columns = tables
+        .iter()
+        .find(|t| t.schema_name == "information_schema" && t.name == "columns")
+        .unwrap();
+    assert_eq!(columns.table_type, "VIEW");
+    let bare = engine.tables("db", false).await.unwrap();
+    assert_eq!(bare.len(), tables.len());
+    assert!(bare.iter().all(|t| t.schema.fields().is_empty()));
+    assert!(matches!(
+        engine.tables("other", false).await,
+        Err(QueryError::DatabaseNotFound(_))
+    ));
+}

@@ -5,11 +5,10 @@ use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::future::Future;
 
-use linewise_core::{parse_lines, Checker, Line, Precision, Rejection};
+use linewise_core::{parse_lines, Checker, KnownColumns, Line, Precision, Rejection};
 
 use super::document::LineMark;
 use super::timefmt::unit_warning;
-use super::StoredSchema;
 
 /// Records checked between two looks at the clock.
 const CLOCK_EVERY: usize = 256;
@@ -46,7 +45,7 @@ const UNITS: [Precision; 4] = [
 pub struct BatchPass<'a> {
     pub text: &'a str,
     pub precision: Precision,
-    pub schema: &'a StoredSchema,
+    pub schema: &'a KnownColumns,
     /// The current time in ns: lines without a timestamp get it truncated to the precision.
     pub now_ns: i64,
 }
@@ -183,7 +182,7 @@ mod tests {
     }
 
     fn check(text: &str, precision: Precision) -> BatchResult {
-        let schema = StoredSchema::default();
+        let schema = KnownColumns::default();
         let pass = BatchPass {
             text,
             precision,
@@ -226,7 +225,7 @@ mod tests {
     #[test]
     fn gives_up_when_a_newer_text_waits() {
         let text: String = (0..2000).map(|i| format!("m f={i} {i}\n")).collect();
-        let schema = StoredSchema::default();
+        let schema = KnownColumns::default();
         let pass = BatchPass {
             text: &text,
             precision: Precision::Auto,

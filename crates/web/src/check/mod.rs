@@ -13,12 +13,10 @@
 //! - **server**: the lines a write rejected, with the server's messages.
 mod batch;
 mod document;
-mod schema;
 pub mod timefmt;
 
 pub use batch::{BatchPass, TimeRange};
 pub use document::{Document, LineMark};
-pub use schema::{kind_from_sql_type, kind_name, StoredSchema};
 
 /// Who found a problem. Shown next to the message so a person knows whether the server was asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,32 +2,6 @@
 //! mistake in line protocol: seconds sent as nanoseconds land in 1970).
 use linewise_core::Precision;
 
-/// The short unit name used in the page and in the write URL.
-pub fn unit_name(p: Precision) -> &'static str {
-    match p {
-        Precision::Auto => "auto",
-        Precision::Nanosecond => "ns",
-        Precision::Microsecond => "us",
-        Precision::Millisecond => "ms",
-        Precision::Second => "s",
-        Precision::Minute => "m",
-        Precision::Hour => "h",
-    }
-}
-
-/// The unit's name in words, for messages.
-pub fn unit_words(p: Precision) -> &'static str {
-    match p {
-        Precision::Auto => "auto",
-        Precision::Nanosecond => "nanoseconds",
-        Precision::Microsecond => "microseconds",
-        Precision::Millisecond => "milliseconds",
-        Precision::Second => "seconds",
-        Precision::Minute => "minutes",
-        Precision::Hour => "hours",
-    }
-}
-
 /// Formats nanoseconds since the epoch as RFC 3339 UTC, trimming zero fractions
 /// (`2022-01-01T08:00:00Z`, `1970-01-01T00:00:01.641024Z`).
 pub fn iso(ns: i64) -> String {
@@ -85,10 +59,10 @@ pub fn unit_warning(timestamp: i64, chosen: Precision) -> Option<String> {
     }
     Some(format!(
         "timestamp {timestamp} looks like {} (as {} it is {}; as {} it is {})",
-        unit_words(guessed),
-        unit_name(chosen),
+        guessed.in_words(),
+        chosen,
         reading(timestamp, chosen),
-        unit_name(guessed),
+        guessed,
         reading(timestamp, guessed),
     ))
 }

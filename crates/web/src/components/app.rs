@@ -2,7 +2,7 @@
 //! data read back after a write, the preview and the point form.
 use leptos::prelude::*;
 
-use crate::check::timefmt::{iso, unit_name, unit_words};
+use crate::check::timefmt::iso;
 use crate::components::author::Author;
 use crate::components::editor::Editor;
 use crate::components::preview::Preview;
@@ -35,10 +35,10 @@ fn Summary() -> impl IntoView {
     };
     let hint = move || {
         let (unit, n) = state.summary.get().unit_hint?;
-        let label = format!("Use {}", unit_name(unit));
+        let label = format!("Use {unit}");
         Some(view! {
             <p class="unit-hint" data-testid="unit-hint" role="alert">
-                {format!("{} timestamps look like {}, not {}. ", group(n), unit_words(unit), unit_words(state.precision.get()))}
+                {format!("{} timestamps look like {}, not {}. ", group(n), unit.in_words(), state.precision.get().in_words())}
                 <button type="button" class="secondary" on:click=move |_| {
                     state.precision.set(unit);
                     state.recheck_batch();

@@ -20,22 +20,25 @@ struct TagRow {
     value: RwSignal<String>,
 }
 
+/// The value `text` of a field of type `kind` (a [`FieldType`] spelling; a float when it is none).
 fn field_value(kind: &str, text: &str) -> Result<OwnedFieldValue, String> {
     let bad = |what: &str| format!("“{text}” is not {what}");
-    Ok(match kind {
-        "integer" => OwnedFieldValue::Integer(text.trim().parse().map_err(|_| bad("an integer"))?),
-        "uinteger" => OwnedFieldValue::UInteger(
+    Ok(match kind.parse().unwrap_or(FieldType::Float) {
+        FieldType::Integer => {
+            OwnedFieldValue::Integer(text.trim().parse().map_err(|_| bad("an integer"))?)
+        }
+        FieldType::UInteger => OwnedFieldValue::UInteger(
             text.trim()
                 .parse()
                 .map_err(|_| bad("an unsigned integer"))?,
         ),
-        "boolean" => match text.trim() {
+        FieldType::Boolean => match text.trim() {
             "true" => OwnedFieldValue::Boolean(true),
             "false" => OwnedFieldValue::Boolean(false),
             _ => return Err(bad("true or false")),
         },
-        "string" => OwnedFieldValue::String(text.to_owned()),
-        _ => {
+        FieldType::String => OwnedFieldValue::String(text.to_owned()),
+        FieldType::Float => {
             let v: f64 = text.trim().parse().map_err(|_| bad("a number"))?;
             if !v.is_finite() {
                 return Err(bad("a finite number"));
@@ -70,7 +73,7 @@ pub fn Author() -> impl IntoView {
     let fields = RwSignal::new(vec![FieldRow {
         id: 1,
         key: RwSignal::new("temp".into()),
-        kind: RwSignal::new("float".into()),
+        kind: RwSignal::new(FieldType::Float.to_string()),
         value: RwSignal::new("21.5".into()),
     }]);
     let time_mode = RwSignal::new(String::from("now"));
@@ -143,13 +146,7 @@ pub fn Author() -> impl IntoView {
         state.replace_text(text);
     };
 
-    let kinds = [
-        FieldType::Float,
-        FieldType::Integer,
-        FieldType::UInteger,
-        FieldType::String,
-        FieldType::Boolean,
-    ];
+    let kinds = FieldType::ALL;
     view! {
         <details class="panel author">
             <summary>"Add a point"</summary>
@@ -196,7 +193,7 @@ pub fn Author() -> impl IntoView {
                 <button type="button" class="secondary" on:click=move |_| {
                     let id = new_id();
                     fields.update(|v| v.push(FieldRow { id, key: RwSignal::new(String::new()),
-                        kind: RwSignal::new("float".into()), value: RwSignal::new(String::new()) }))
+                        kind: RwSignal::new(FieldType::Float.to_string()), value: RwSignal::new(String::new()) }))
                 }>"Add field"</button>
             </fieldset>
             <fieldset class="field">

@@ -12,7 +12,7 @@ use crate::html::escape_into;
 use crate::state::{now_ms, AppState};
 
 /// Pixel height of one line; the stylesheet uses the same value (`--lh`).
-pub const LINE_HEIGHT: f64 = 20.0;
+const LINE_HEIGHT: f64 = 20.0;
 /// Top padding of the textarea and backdrop (`--pad`).
 const PAD: f64 = 8.0;
 /// How long typing must pause before the text is checked.
@@ -21,6 +21,24 @@ const DEBOUNCE: Duration = Duration::from_millis(120);
 /// Lines drawn at least, whatever the measured height: the height can read 0 before the first
 /// layout, and 60 short rows cost nothing to draw.
 const MIN_ROWS: usize = 60;
+
+/// Moves the caret to 1-based `line`, selects its problem span if any, and scrolls it into view:
+/// the state knows the text and its marks, the editor its geometry.
+pub fn jump_to(state: AppState, line: usize) {
+    let Some(el) = state.editor.get_untracked() else {
+        return;
+    };
+    let (start, end) = state.selection_of(line);
+    let _ = el.focus();
+    let _ = el.set_selection_range(start, end);
+    let top = (line.saturating_sub(1)) as f64 * LINE_HEIGHT;
+    let view = f64::from(el.client_height());
+    let current = f64::from(el.scroll_top());
+    if top < current || top > current + view - 2.0 * LINE_HEIGHT {
+        el.set_scroll_top((top - view / 3.0).max(0.0) as i32);
+    }
+    state.caret_line.set(line.saturating_sub(1));
+}
 
 /// The visible window of lines `[first, end)` for a scroll position.
 fn window_of(scroll_top: f64, height: f64, lines: usize) -> (usize, usize) {
@@ -161,7 +179,7 @@ pub fn Editor() -> impl IntoView {
         };
         ev.prevent_default();
         if let Some(line) = state.next_problem(forward) {
-            state.jump_to(line);
+            jump_to(state, line);
         }
     };
 

@@ -9,7 +9,7 @@ use arrow::datatypes::{DataType, TimeUnit, TimestampNanosecondType};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use leptos::prelude::*;
 use linewise_core::columns::ColumnsBuilder;
-use linewise_core::{parse_lines, Checker, KnownSchema, Line, Precision};
+use linewise_core::{parse_lines, Checker, ColumnKind, KnownSchema, Line, Precision};
 
 use crate::check::timefmt::iso;
 use crate::html::group;
@@ -45,17 +45,12 @@ impl Cell<'_> {
     }
 }
 
-/// The type as a person reads it: tags are dictionary-encoded strings.
+/// The type as a person reads it: the column's kind (tags are dictionary-encoded strings).
 fn type_label(t: &DataType) -> String {
-    match t {
-        DataType::Dictionary(_, _) => "tag".into(),
-        DataType::Timestamp(_, _) => "time (ns, UTC)".into(),
-        DataType::Float64 => "float".into(),
-        DataType::Int64 => "integer".into(),
-        DataType::UInt64 => "uinteger".into(),
-        DataType::Utf8 => "string".into(),
-        DataType::Boolean => "boolean".into(),
-        other => other.to_string(),
+    match ColumnKind::of_data_type(t) {
+        Some(ColumnKind::Time) => "time (ns, UTC)".into(),
+        Some(kind) => kind.to_string(),
+        None => t.to_string(),
     }
 }
 

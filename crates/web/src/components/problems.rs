@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::check::{Problem, Severity};
+use crate::components::editor::jump_to;
 use crate::html::{escape_into, group};
 use crate::state::AppState;
 
@@ -92,7 +93,7 @@ pub fn Problems() -> impl IntoView {
             return;
         };
         if let Some(line) = row.get_attribute("data-line").and_then(|l| l.parse().ok()) {
-            state.jump_to(line);
+            jump_to(state, line);
         }
     };
     view! {

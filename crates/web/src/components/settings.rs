@@ -4,10 +4,9 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use linewise_core::Precision;
+use linewise_core::{KnownColumns, Precision};
 
 use crate::api;
-use crate::check::{kind_name, StoredSchema};
 use crate::state::AppState;
 use crate::storage;
 
@@ -43,20 +42,12 @@ impl Settings {
     }
 }
 
-const PRECISIONS: [(Precision, &str, &str); 5] = [
-    (Precision::Auto, "auto", "auto (by magnitude)"),
-    (Precision::Nanosecond, "ns", "nanoseconds (ns)"),
-    (Precision::Microsecond, "us", "microseconds (us)"),
-    (Precision::Millisecond, "ms", "milliseconds (ms)"),
-    (Precision::Second, "s", "seconds (s)"),
-];
-
-/// Precision by its short name (`auto|ns|us|ms|s`).
-fn precision_of(name: &str) -> Precision {
-    PRECISIONS
-        .iter()
-        .find(|(_, n, _)| *n == name)
-        .map_or(Precision::Auto, |(p, _, _)| *p)
+/// How a precision reads in the menu: `auto (by magnitude)`, `nanoseconds (ns)`, ….
+fn menu_label(p: Precision) -> String {
+    match p {
+        Precision::Auto => String::from("auto (by magnitude)"),
+        p => format!("{} ({p})", p.in_words()),
+    }
 }
 
 /// The settings panel.
@@ -90,15 +81,13 @@ pub fn SettingsPanel() -> impl IntoView {
         spawn_local(async move {
             let (schema, note, rows) = match api::fetch_schema(&token, &db).await {
                 Ok(schema) if schema.is_empty() => {
-                    (StoredSchema::default(), format!("Nothing stored in “{db}” yet."), Vec::new())
+                    (KnownColumns::default(), format!("Nothing stored in “{db}” yet."), Vec::new())
                 }
                 Ok(schema) => {
                     let rows = schema
                         .tables()
-                        .into_iter()
                         .map(|(t, cols)| {
-                            let cols: Vec<String> =
-                                cols.into_iter().map(|(c, k)| format!("{c}: {}", kind_name(k))).collect();
+                            let cols: Vec<String> = cols.map(|(c, k)| format!("{c}: {k}")).collect();
                             (t.to_owned(), cols.join(", "))
                         })
                         .collect();
@@ -108,7 +97,7 @@ pub fn SettingsPanel() -> impl IntoView {
                     (schema, note, rows)
                 }
                 Err(e) => (
-                    StoredSchema::default(),
+                    KnownColumns::default(),
                     format!(
                         "The server did not give the stored schema ({e}). Conflicts with stored column \
                          types are found only when writing."
@@ -203,13 +192,12 @@ pub fn SettingsPanel() -> impl IntoView {
                     id="precision"
                     data-testid="precision"
                     on:change:target=move |ev| {
-                        state.precision.set(precision_of(&ev.target().value()));
+                        state.precision.set(ev.target().value().parse().unwrap_or_default());
                         state.recheck_batch();
                     }
                 >
-                    {PRECISIONS.iter().map(|(p, name, label)| {
-                        let p = *p;
-                        view! { <option value=*name prop:selected=move || state.precision.get() == p>{*label}</option> }
+                    {Precision::CHOICES.into_iter().map(|p| {
+                        view! { <option value=p.as_str() prop:selected=move || state.precision.get() == p>{menu_label(p)}</option> }
                     }).collect_view()}
                 </select>
             </div>

@@ -5,7 +5,7 @@ use leptos::task::spawn_local;
 
 use crate::api::{self, WriteOptions, WriteOutcome};
 use crate::batches::{self, Batch};
-use crate::check::{timefmt::unit_name, LineMark};
+use crate::check::LineMark;
 use crate::components::settings::Settings;
 use crate::components::stored::measurements_in;
 use crate::html::group;
@@ -195,7 +195,7 @@ pub fn WritePanel() -> impl IntoView {
         state.version.update(|v| *v += 1);
         let opts = WriteOptions {
             db,
-            precision: unit_name(state.precision.get_untracked()),
+            precision: state.precision.get_untracked().as_str(),
             accept_partial: s.accept_partial.get_untracked(),
             no_sync: s.no_sync.get_untracked(),
         };
