@@ -1,4 +1,6 @@
 //! Errors for one line, positioned for editors and compilers alike.
+use alloc::borrow::Cow;
+use alloc::format;
 use alloc::string::String;
 use core::fmt;
 use core::ops::Range;
@@ -73,6 +75,44 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind in declaration order (the npm package's `errorKinds()`); the test beside it
+    /// fails to compile when a kind is added and not listed.
+    pub const ALL: [ErrorKind; 33] = [
+        ErrorKind::InvalidUtf8,
+        ErrorKind::MissingMeasurement,
+        ErrorKind::UnexpectedTab,
+        ErrorKind::TrailingBackslash,
+        ErrorKind::MissingTagKey,
+        ErrorKind::MissingTagEquals,
+        ErrorKind::MissingTagValue,
+        ErrorKind::MissingFieldSet,
+        ErrorKind::MissingFieldKey,
+        ErrorKind::MissingFieldEquals,
+        ErrorKind::MissingFieldValue,
+        ErrorKind::TrailingComma,
+        ErrorKind::InvalidFieldValue,
+        ErrorKind::InvalidFloat,
+        ErrorKind::InvalidInteger,
+        ErrorKind::IntegerOverflow,
+        ErrorKind::InvalidUnsigned,
+        ErrorKind::UnsignedOverflow,
+        ErrorKind::InvalidBoolean,
+        ErrorKind::UnterminatedString,
+        ErrorKind::ExpectedSeparator,
+        ErrorKind::StringTooLong,
+        ErrorKind::NameTooLong,
+        ErrorKind::InvalidTimestamp,
+        ErrorKind::TimestampOverflow,
+        ErrorKind::TimestampOutOfRange,
+        ErrorKind::TrailingContent,
+        ErrorKind::TypeConflict,
+        ErrorKind::ColumnKindConflict,
+        ErrorKind::DuplicateTag,
+        ErrorKind::DuplicateField,
+        ErrorKind::ReservedColumn,
+        ErrorKind::TooManyColumns,
+    ];
+
     /// snake_case identifier, e.g. `missing_field_set`, `type_conflict`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -138,6 +178,9 @@ pub struct Diagnostic {
     pub kind: ErrorKind,
     /// Says what was expected and where, e.g. `expected '=' after tag key "room"`.
     pub message: String,
+    /// Length of the start of `message` that is InfluxDB 3's own sentence for the problem (a
+    /// schema conflict), the rest being linewise's context; `None` when InfluxDB's is not kept.
+    influx_len: Option<usize>,
 }
 
 impl Diagnostic {
@@ -170,6 +213,23 @@ impl Diagnostic {
             record: offset..offset + record_len.min(text.len()),
             kind,
             message,
+            influx_len: None,
+        }
+    }
+
+    /// Marks the first `len` bytes of the message as InfluxDB 3's exact sentence.
+    pub(crate) fn with_influx_sentence(mut self, len: usize) -> Diagnostic {
+        self.influx_len = Some(len.min(self.message.len()));
+        self
+    }
+
+    /// The text InfluxDB 3's write API gives for this line: a schema conflict in InfluxDB's exact
+    /// words (client libraries and scripts match on them), any other problem as `column N:
+    /// message`, linewise's text with its position (InfluxDB's parser texts are not kept).
+    pub fn influx_message(&self) -> Cow<'_, str> {
+        match self.influx_len {
+            Some(len) => Cow::Borrowed(&self.message[..len]),
+            None => Cow::Owned(format!("column {}: {}", self.column, self.message)),
         }
     }
 }
@@ -188,3 +248,55 @@ impl fmt::Display for Diagnostic {
 
 #[cfg(feature = "std")]
 impl std::error::Error for Diagnostic {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Position of `kind` in the declaration; exhaustive, so a new kind must be added here and to
+    /// `ErrorKind::ALL`.
+    fn rank(kind: ErrorKind) -> usize {
+        match kind {
+            ErrorKind::InvalidUtf8 => 0,
+            ErrorKind::MissingMeasurement => 1,
+            ErrorKind::UnexpectedTab => 2,
+            ErrorKind::TrailingBackslash => 3,
+            ErrorKind::MissingTagKey => 4,
+            ErrorKind::MissingTagEquals => 5,
+            ErrorKind::MissingTagValue => 6,
+            ErrorKind::MissingFieldSet => 7,
+            ErrorKind::MissingFieldKey => 8,
+            ErrorKind::MissingFieldEquals => 9,
+            ErrorKind::MissingFieldValue => 10,
+            ErrorKind::TrailingComma => 11,
+            ErrorKind::InvalidFieldValue => 12,
+            ErrorKind::InvalidFloat => 13,
+            ErrorKind::InvalidInteger => 14,
+            ErrorKind::IntegerOverflow => 15,
+            ErrorKind::InvalidUnsigned => 16,
+            ErrorKind::UnsignedOverflow => 17,
+            ErrorKind::InvalidBoolean => 18,
+            ErrorKind::UnterminatedString => 19,
+            ErrorKind::ExpectedSeparator => 20,
+            ErrorKind::StringTooLong => 21,
+            ErrorKind::NameTooLong => 22,
+            ErrorKind::InvalidTimestamp => 23,
+            ErrorKind::TimestampOverflow => 24,
+            ErrorKind::TimestampOutOfRange => 25,
+            ErrorKind::TrailingContent => 26,
+            ErrorKind::TypeConflict => 27,
+            ErrorKind::ColumnKindConflict => 28,
+            ErrorKind::DuplicateTag => 29,
+            ErrorKind::DuplicateField => 30,
+            ErrorKind::ReservedColumn => 31,
+            ErrorKind::TooManyColumns => 32,
+        }
+    }
+
+    #[test]
+    fn all_kinds_are_listed_once_in_order() {
+        for (i, kind) in ErrorKind::ALL.iter().enumerate() {
+            assert_eq!(rank(*kind), i, "{kind:?}");
+        }
+    }
+}

@@ -7,8 +7,8 @@ use alloc::string::String;
 use crate::ColumnKind;
 
 /// The hook through which the server's catalog (or a copy of the server's schema) adds the kinds
-/// it already stores.
-pub trait KnownSchema {
+/// it already stores. `Sync`, so that parts of one input can be checked on several threads.
+pub trait KnownSchema: Sync {
     fn column(&self, measurement: &str, column: &str) -> Option<ColumnKind>;
 }
 

@@ -27,6 +27,7 @@ pub mod column;
 #[cfg(feature = "arrow")]
 pub mod columns;
 
+pub mod check;
 pub mod diagnostic;
 pub mod known;
 mod number;
@@ -35,17 +36,18 @@ pub mod precision;
 mod scan;
 #[cfg(feature = "serde")]
 mod serde_names;
+pub mod split;
 pub mod types;
 pub mod validate;
-#[cfg(feature = "wasm")]
-mod wasm;
 pub mod write;
 
+pub use check::{Accepted, Checker, Records};
 pub use column::{ColumnKind, FieldType, UnknownColumnKind, UnknownFieldType, TIME_COLUMN};
 pub use diagnostic::{Diagnostic, ErrorKind};
 pub use known::{KnownColumns, KnownSchema};
 pub use parse::{parse_lines, Lines, MAX_STRING_LEN};
 pub use precision::{Precision, PrecisionError, UnknownPrecision};
+pub use split::{Piece, Splitter};
 pub use types::{FieldValue, Line, Token, TokenKind};
-pub use validate::BatchValidator;
+pub use validate::{BatchValidator, NewColumn, Rejection};
 pub use write::{write_line, OwnedFieldValue, Point, WriteError};

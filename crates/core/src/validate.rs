@@ -1,9 +1,12 @@
 //! Batch schema checks: a column's type must not change within a batch, nor against stored schema.
 use alloc::borrow::Cow;
-use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
+use core::convert::Infallible;
+use core::hash::{Hash, Hasher};
+
+use rustc_hash::{FxBuildHasher, FxHasher};
 
 use crate::{
     ColumnKind, Diagnostic, ErrorKind, FieldType, KnownSchema, Line, Precision, TIME_COLUMN,
@@ -29,6 +32,33 @@ struct Seen {
     line: u32,
 }
 
+/// Hash maps with a fast, deterministic hasher: lookups cost one hash and one compare, where an
+/// ordered map of string keys compares at every level (and wasm32's `memcmp` goes byte by byte).
+type Map<K, V> = hashbrown::HashMap<K, V, FxBuildHasher>;
+
+/// Distinct layouts remembered at most: enough for any real mix of measurements, and a bound on
+/// the memory of an input whose every line has a layout of its own.
+const MAX_LAYOUTS: usize = 1024;
+
+/// A column a line adds: new to the batch and unknown to the [`KnownSchema`]. Names unescaped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewColumn {
+    pub name: String,
+    pub kind: ColumnKind,
+}
+
+/// Why a line was turned down.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejection<R> {
+    /// The record does not parse (the `Line` it was parsed into holds nothing of it).
+    Syntax(Diagnostic),
+    /// The line parsed but is invalid: a conflict with the batch or the stored schema, a reserved
+    /// or repeated name, a timestamp out of range.
+    Invalid(Diagnostic),
+    /// The line is valid, but the caller refused the columns it adds (a catalog limit).
+    Refused(R),
+}
+
 /// Checks lines one after another against earlier lines of the batch and against a `KnownSchema`:
 /// type conflicts (naming both types and the earlier line), tag/field name clashes, duplicate keys,
 /// the reserved column `time`, and the timestamp conversion under `precision`.
@@ -36,16 +66,21 @@ struct Seen {
 pub struct BatchValidator<'s> {
     schema: Option<&'s dyn KnownSchema>,
     precision: Precision,
-    tables: BTreeMap<String, BTreeMap<String, Seen>>,
-    last: Layout,
+    tables: Map<String, Map<String, Seen>>,
+    /// Every accepted layout (up to `MAX_LAYOUTS`), by `layout_hash`.
+    layouts: Map<u64, Layout>,
+    /// The hash of the last accepted line's layout: the next line most often repeats it.
+    last: Option<u64>,
+    /// The columns the last accepted line added.
+    added: Vec<NewColumn>,
     max_columns: usize,
 }
 
-/// The names (as written) and kinds of the last accepted line's columns. Lines of a batch mostly
-/// repeat one layout, and a line with the last accepted line's layout passes every column check
+/// The names (as written) and kinds of an accepted line's columns. Lines of a batch mostly
+/// repeat a few layouts, and a line with the layout of an accepted line passes every column check
 /// that line passed: its names hold no duplicates, no `time` and no tag/field clash, and every
-/// column is now remembered with the kind it has. Such a line skips the per-column checks, which
-/// otherwise cost several times its parse.
+/// column is remembered with the kind it has (columns are never forgotten nor change kind). Such
+/// a line skips the per-column checks, which otherwise cost several times its parse.
 #[derive(Default)]
 struct Layout {
     measurement: String,
@@ -54,6 +89,18 @@ struct Layout {
 }
 
 impl Layout {
+    fn of(line: &Line<'_>) -> Layout {
+        Layout {
+            measurement: line.measurement.raw.to_string(),
+            tags: line.tags.iter().map(|(k, _)| k.raw.to_string()).collect(),
+            fields: line
+                .fields
+                .iter()
+                .map(|(k, v)| (k.raw.to_string(), v.field_type()))
+                .collect(),
+        }
+    }
+
     fn matches(&self, line: &Line<'_>) -> bool {
         self.measurement == line.measurement.raw
             && self.tags.len() == line.tags.len()
@@ -69,20 +116,21 @@ impl Layout {
                 .zip(&line.fields)
                 .all(|((f, t), (k, v))| f == k.raw && *t == v.field_type())
     }
+}
 
-    fn record(&mut self, line: &Line<'_>) {
-        self.measurement.clear();
-        self.measurement.push_str(line.measurement.raw);
-        self.tags.clear();
-        self.tags
-            .extend(line.tags.iter().map(|(k, _)| k.raw.to_string()));
-        self.fields.clear();
-        self.fields.extend(
-            line.fields
-                .iter()
-                .map(|(k, v)| (k.raw.to_string(), v.field_type())),
-        );
+/// A hash of what `Layout::matches` compares.
+fn layout_hash(line: &Line<'_>) -> u64 {
+    let mut h = FxHasher::default();
+    line.measurement.raw.hash(&mut h);
+    h.write_usize(line.tags.len());
+    for (k, _) in &line.tags {
+        k.raw.hash(&mut h);
     }
+    for (k, v) in &line.fields {
+        k.raw.hash(&mut h);
+        h.write_u8(v.field_type() as u8);
+    }
+    h.finish()
 }
 
 /// Where a column's existing kind comes from, for the message.
@@ -97,8 +145,10 @@ impl<'s> BatchValidator<'s> {
         BatchValidator {
             schema,
             precision,
-            tables: BTreeMap::new(),
-            last: Layout::default(),
+            tables: Map::default(),
+            layouts: Map::default(),
+            last: None,
+            added: Vec::new(),
             max_columns: usize::MAX,
         }
     }
@@ -118,13 +168,82 @@ impl<'s> BatchValidator<'s> {
     /// Validates one parsed line; on success returns its timestamp in ns (`default_time_ns` when the
     /// line has none) and remembers its column types for later lines.
     pub fn check(&mut self, line: &Line<'_>, default_time_ns: i64) -> Result<i64, Diagnostic> {
+        self.check_admitted(line, default_time_ns, |_, _| Ok::<(), Infallible>(()))
+            .map_err(|rejection| match rejection {
+                Rejection::Syntax(d) | Rejection::Invalid(d) => d,
+                Rejection::Refused(never) => match never {},
+            })
+    }
+
+    /// `check`, and before a valid line that adds columns is remembered, `admit` is asked
+    /// whether it may add them ([`NewColumn`]s, in line order). A refused line leaves no trace,
+    /// as an invalid one. `admit` is not called for lines that add nothing.
+    pub fn check_admitted<R>(
+        &mut self,
+        line: &Line<'_>,
+        default_time_ns: i64,
+        admit: impl FnOnce(&Line<'_>, &[NewColumn]) -> Result<(), R>,
+    ) -> Result<i64, Rejection<R>> {
         let count = line.tags.len() + line.fields.len();
         if count > self.max_columns {
-            return Err(self.too_many_columns(line, count));
+            return Err(Rejection::Invalid(self.too_many_columns(line, count)));
         }
-        if self.last.matches(line) {
-            return self.time_of(line, default_time_ns);
+        if self.known_layout(line) {
+            self.added.clear();
+            return self
+                .time_of(line, default_time_ns)
+                .map_err(Rejection::Invalid);
         }
+        self.check_columns(line).map_err(Rejection::Invalid)?;
+        let time = self
+            .time_of(line, default_time_ns)
+            .map_err(Rejection::Invalid)?;
+        if !self.added.is_empty() {
+            admit(line, &self.added).map_err(Rejection::Refused)?;
+        }
+        self.remember(line);
+        Ok(time)
+    }
+
+    /// Whether the columns `later` (a validator that checked a later part of the same input on
+    /// its own) remembered agree with this one's: each has the same kind here, or none. Then the
+    /// lines `later` accepted would be accepted after this one's lines too, with the same times;
+    /// its invalid lines may not get the same verdict (their messages name earlier lines).
+    pub fn agrees_with(&self, later: &BatchValidator<'_>) -> bool {
+        later
+            .tables
+            .iter()
+            .all(|(table, columns)| match self.tables.get(table) {
+                None => true,
+                Some(mine) => columns
+                    .iter()
+                    .all(|(c, seen)| mine.get(c).is_none_or(|m| m.kind == seen.kind)),
+            })
+    }
+
+    /// The columns the last accepted line added (empty when it added none).
+    pub fn added(&self) -> &[NewColumn] {
+        &self.added
+    }
+
+    /// Whether `line` has the layout of an accepted line; the last one's is tried first.
+    fn known_layout(&mut self, line: &Line<'_>) -> bool {
+        if let Some(layout) = self.last.and_then(|h| self.layouts.get(&h)) {
+            if layout.matches(line) {
+                return true;
+            }
+        }
+        let h = layout_hash(line);
+        if self.layouts.get(&h).is_some_and(|l| l.matches(line)) {
+            self.last = Some(h);
+            return true;
+        }
+        false
+    }
+
+    /// The per-column checks of a line whose layout is new; fills `added`.
+    fn check_columns(&mut self, line: &Line<'_>) -> Result<(), Diagnostic> {
+        self.added.clear();
         let table = line.measurement.unescaped();
         let tags: Vec<Cow<'_, str>> = line.tags.iter().map(|(k, _)| k.unescaped()).collect();
         let fields: Vec<Cow<'_, str>> = line.fields.iter().map(|(k, _)| k.unescaped()).collect();
@@ -142,10 +261,15 @@ impl<'s> BatchValidator<'s> {
                     format!("tag key '{name}' appears twice in this line (first at column {first}); keep one"),
                 ));
             }
-            if let Some((kind, origin)) = self.known(&table, name) {
-                if kind != ColumnKind::Tag {
+            match self.known(&table, name) {
+                Some((kind, origin)) if kind != ColumnKind::Tag => {
                     return Err(conflict(line, raw, name, kind, ColumnKind::Tag, origin));
                 }
+                Some(_) => {}
+                None => self.added.push(NewColumn {
+                    name: name.to_string(),
+                    kind: ColumnKind::Tag,
+                }),
             }
         }
         for (i, name) in fields.iter().enumerate() {
@@ -175,16 +299,18 @@ impl<'s> BatchValidator<'s> {
                     Origin::SameLine,
                 ));
             }
-            if let Some((kind, origin)) = self.known(&table, name) {
-                if kind != got {
+            match self.known(&table, name) {
+                Some((kind, origin)) if kind != got => {
                     return Err(conflict(line, raw, name, kind, got, origin));
                 }
+                Some(_) => {}
+                None => self.added.push(NewColumn {
+                    name: name.to_string(),
+                    kind: got,
+                }),
             }
         }
-        let time = self.time_of(line, default_time_ns)?;
-        self.remember(line, table, &tags, &fields);
-        self.last.record(line);
-        Ok(time)
+        Ok(())
     }
 
     /// The error for a line with `count` tags and fields, more than `max_columns`: at the first
@@ -246,27 +372,23 @@ impl<'s> BatchValidator<'s> {
             .map(|k| (k, Origin::Stored))
     }
 
-    fn remember(
-        &mut self,
-        line: &Line<'_>,
-        table: Cow<'_, str>,
-        tags: &[Cow<'_, str>],
-        fields: &[Cow<'_, str>],
-    ) {
+    /// Remembers the kinds of an accepted line's columns, and its layout.
+    fn remember(&mut self, line: &Line<'_>) {
+        let table = line.measurement.unescaped();
         let columns = match self.tables.get_mut(table.as_ref()) {
             Some(columns) => columns,
             None => self.tables.entry(table.into_owned()).or_default(),
         };
-        let kinds = tags.iter().map(|t| (t, ColumnKind::Tag)).chain(
-            fields
+        let kinds = line.tags.iter().map(|(k, _)| (k, ColumnKind::Tag)).chain(
+            line.fields
                 .iter()
-                .zip(&line.fields)
-                .map(|(f, (_, v))| (f, ColumnKind::Field(v.field_type()))),
+                .map(|(k, v)| (k, ColumnKind::Field(v.field_type()))),
         );
-        for (name, kind) in kinds {
+        for (key, kind) in kinds {
+            let name = key.unescaped();
             if !columns.contains_key(name.as_ref()) {
                 columns.insert(
-                    name.to_string(),
+                    name.into_owned(),
                     Seen {
                         kind,
                         line: line.line_number,
@@ -274,6 +396,11 @@ impl<'s> BatchValidator<'s> {
                 );
             }
         }
+        let h = layout_hash(line);
+        if self.layouts.len() < MAX_LAYOUTS {
+            self.layouts.entry(h).or_insert_with(|| Layout::of(line));
+        }
+        self.last = Some(h);
     }
 }
 
@@ -367,16 +494,13 @@ fn conflict(
         (ColumnKind::Time, _) => ErrorKind::ReservedColumn,
         _ => ErrorKind::ColumnKindConflict,
     };
-    error(
-        line,
-        raw,
-        kind,
-        format!(
-            "invalid column type for column '{name}', expected {}, got {} ({context})",
-            expected.iox_name(),
-            got.iox_name()
-        ),
-    )
+    let sentence = format!(
+        "invalid column type for column '{name}', expected {}, got {}",
+        expected.iox_name(),
+        got.iox_name()
+    );
+    let influx_len = sentence.len();
+    error(line, raw, kind, format!("{sentence} ({context})")).with_influx_sentence(influx_len)
 }
 
 #[cfg(test)]
@@ -416,7 +540,8 @@ mod tests {
             let mut full = BatchValidator::new(Precision::Second, None);
             for parsed in parse_lines(input.as_bytes()) {
                 let Ok(line) = parsed else { continue };
-                full.last = Layout::default();
+                full.layouts.clear();
+                full.last = None;
                 let a = cached.check(&line, 0).map_err(|d| d.to_string());
                 let b = full.check(&line, 0).map_err(|d| d.to_string());
                 prop_assert_eq!(a, b, "line {}", line.raw);

@@ -501,3 +501,35 @@ fn unescape_into_appends_to_a_reused_buffer() {
     }
     assert_eq!(buf, r#">m xa,b=c d\e\qq"\\n"#);
 }
+
+#[test]
+fn nul_in_a_measurement_is_rejected_with_its_position() {
+    let d = err("\0cpu f=1");
+    assert_eq!(
+        (d.kind, d.line, d.column, d.end_column),
+        (ErrorKind::MissingMeasurement, 1, 1, 2)
+    );
+    assert!(d.message.contains("NUL"), "{}", d.message);
+    let input = "ok f=1\ncp\0u,t=a f=1 1\n";
+    let results = all(input.as_bytes());
+    let d = results[1].as_ref().unwrap_err();
+    assert_eq!(
+        (d.kind, d.line, d.column),
+        (ErrorKind::MissingMeasurement, 2, 3)
+    );
+    assert!(
+        d.message
+            .starts_with("measurement name \"cp\" is followed by a NUL byte"),
+        "{}",
+        d.message
+    );
+    // After an escape, where the scan takes its slow path from the start.
+    assert_eq!(kind("a\\ b\0 f=1"), ErrorKind::MissingMeasurement);
+}
+
+#[test]
+fn nul_elsewhere_is_accepted_as_influxdb_3_does() {
+    let p = ok("m,t\0k=v\0 f\0=\"s\0\" 1");
+    assert_eq!(p.tags, [("t\0k".to_string(), "v\0".to_string())]);
+    assert_eq!(p.fields, [("f\0".to_string(), V::String("s\0".into()))]);
+}

@@ -31,11 +31,6 @@ impl Batch {
     }
 }
 
-fn is_data(line: &str) -> bool {
-    let t = line.trim_start();
-    !t.is_empty() && !t.starts_with('#')
-}
-
 /// Splits `doc` into batches of at most `max_bytes` (a single larger record gets a batch of its
 /// own). Batches without any data line are left out.
 pub fn plan(doc: &Document, max_bytes: usize) -> Vec<Batch> {
@@ -60,7 +55,7 @@ pub fn plan(doc: &Document, max_bytes: usize) -> Vec<Batch> {
             first = i;
             records = 0;
         }
-        if is_data(doc.line(i)) {
+        if doc.starts_record(i) {
             records += 1;
         }
         i = end;

@@ -11,7 +11,10 @@
 //! the caller checks the record's length, which bounds them all.
 use alloc::boxed::Box;
 
-use super::{boolean, number, parse_i64, Failure, Record, RecordState};
+use super::record::Record;
+use super::value::{boolean, number};
+use super::{Failure, RecordState};
+use crate::number::parse_i64;
 use crate::scan::Cursor;
 use crate::types::TokenKind;
 use crate::{FieldValue, Line, Token};

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use backon::{BlockingRetryable, ExponentialBuilder};
 use flate2::write::GzEncoder;
-use linewise_core::{parse_lines, Precision};
+use linewise_core::{parse_lines, Line, Precision};
 use serde::Deserialize;
 
 #[derive(clap::Args)]
@@ -60,22 +60,21 @@ struct ErrorBody {
     data: Option<Data>,
 }
 
-/// Byte ranges of at most `batch_size` records each, ending at line ends.
+/// Byte ranges of at most `batch_size` records each, cut where the core's parser ends a record.
 fn batches(input: &str, batch_size: usize) -> Vec<(usize, usize)> {
-    let base = input.as_ptr() as usize;
     let mut out = Vec::new();
     let mut start = 0;
     let mut count = 0;
-    for line in parse_lines(input.as_bytes()).flatten() {
+    let mut lines = parse_lines(input.as_bytes());
+    let mut line = Line::new();
+    while lines.next_into(&mut line).is_some() {
         count += 1;
-        if count < batch_size {
-            continue;
+        if count == batch_size {
+            let cut = lines.position();
+            out.push((start, cut));
+            start = cut;
+            count = 0;
         }
-        let end = line.raw.as_ptr() as usize - base + line.raw.len();
-        let cut = input[end..].find('\n').map_or(input.len(), |i| end + i + 1);
-        out.push((start, cut));
-        start = cut;
-        count = 0;
     }
     if start < input.len() {
         out.push((start, input.len()));

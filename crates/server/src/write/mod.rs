@@ -1,8 +1,8 @@
 //! The write path after the HTTP layer: validate → catalog commit → WAL append → buffer insert.
 //!
-//! Parsing and per-batch type checks are the core's (`parse_lines`, `BatchValidator` with the
-//! catalog as its `KnownSchema`); this module adds what needs the server's state: the catalog's
-//! limits, the columns a write creates, and the order of the durable steps.
+//! Parsing, per-batch type checks and the time of lines without one are the core's check pipeline
+//! (`Checker`, with the catalog as its `KnownSchema`); this module adds what needs the server's
+//! state: the catalog's limits, the columns a write creates, and the order of the durable steps.
 pub mod batch;
 pub mod cpu;
 pub mod line_error;

@@ -1,10 +1,16 @@
-//! One pass over a request body: the core parses and type-checks each line (against the batch so
-//! far and the stored schema), then the catalog's limits decide whether the line may create its
-//! new table or columns. Accepted lines go straight into Arrow columns.
+//! One pass over a request body. The core's check pipeline parses each line and checks it
+//! against the batch so far and the stored schema (the catalog is its `KnownSchema`), and gives
+//! lines without a timestamp the request's "now". What is left here is the catalog's: its limits
+//! on the tables and columns accepted lines add, and the changes to commit. Accepted lines go
+//! straight into Arrow columns.
 use std::collections::{HashMap, HashSet};
 
 use linewise_core::columns::ColumnsBuilder;
-use linewise_core::{parse_lines, BatchValidator, ColumnKind, ErrorKind, Line, TIME_COLUMN};
+use linewise_core::{
+    parse_lines, Checker, ColumnKind, Diagnostic, ErrorKind, Line, NewColumn, Rejection,
+    TIME_COLUMN,
+};
+use thiserror::Error;
 
 use super::line_error::{normalized_line, physical_line, LineError};
 use super::{WriteError, WriteRequest};
@@ -20,137 +26,57 @@ pub(super) struct Validated {
     pub changes: SchemaChanges,
 }
 
-/// New tables and columns staged by the lines accepted so far.
+/// A catalog limit a line would pass, in InfluxDB 3's words (clients match on them).
+#[derive(Debug, Error)]
+enum LimitError {
+    #[error("Update to schema would exceed number of tables limit: attempted to create table but already have {have} table(s) (limit: {MAX_TABLES})")]
+    Tables { have: usize },
+    #[error("Update to schema would exceed number of columns per table limit of {MAX_COLUMNS_PER_TABLE} columns")]
+    Columns,
+}
+
+/// The tables and columns the lines accepted so far add to the catalog.
 struct Staged<'a> {
     known: &'a DatabaseSchema,
     tables_in_catalog: usize,
     new_tables: HashSet<String>,
-    /// Table → column → type of the columns this request adds.
-    new_columns: HashMap<String, HashMap<String, ColumnKind>>,
+    /// Tables given a `time` column by this request.
+    timed: HashSet<String>,
     /// Data columns (tags + fields) each table will have.
     column_counts: HashMap<String, usize>,
     changes: SchemaChanges,
-    /// Table and raw keys of the last line found fully known: the next line usually repeats them.
-    last_known: (String, Vec<String>),
 }
 
-impl<'a> Staged<'a> {
-    fn column_type(&self, table: &str, column: &str) -> Option<ColumnKind> {
-        if let Some(t) = self.known.tables.get(table).and_then(|t| t.column(column)) {
-            return Some(t);
-        }
-        self.new_columns.get(table)?.get(column).copied()
-    }
-
-    /// The `(column, type)` pairs of a line.
-    fn columns_of(line: &Line<'_>) -> Vec<(String, ColumnKind)> {
-        let tags = line
-            .tags
-            .iter()
-            .map(|(k, _)| (k.unescaped().into_owned(), ColumnKind::Tag));
-        let fields = line.fields.iter().map(|(k, v)| {
-            (
-                k.unescaped().into_owned(),
-                ColumnKind::Field(v.field_type()),
-            )
-        });
-        tags.chain(fields).collect()
-    }
-
-    /// The InfluxDB message for the first column of `line` whose type differs from what the
-    /// catalog or an earlier line of the batch gave it.
-    fn type_conflict(&self, table: &str, line: &Line<'_>) -> Option<String> {
-        Self::columns_of(line).into_iter().find_map(|(name, got)| {
-            let expected = self.column_type(table, &name)?;
-            (expected != got).then(|| {
-                format!(
-                    "invalid column type for column '{name}', expected {}, got {}",
-                    expected.iox_name(),
-                    got.iox_name()
-                )
-            })
-        })
-    }
-
-    /// Whether every column of `line` is already in the catalog or staged (the common case,
-    /// checked without allocating).
-    fn all_known(&self, table: &str, line: &Line<'_>) -> bool {
+impl Staged<'_> {
+    /// Stages the columns an accepted line adds to `table`, or names the limit it would pass.
+    fn admit(&mut self, table: &str, added: &[NewColumn]) -> Result<(), LimitError> {
         let stored = self.known.tables.get(table);
-        let staged = self.new_columns.get(table);
-        let known = |name: &str| {
-            stored.is_some_and(|t| t.column(name).is_some())
-                || staged.is_some_and(|s| s.contains_key(name))
-        };
-        line.tags.iter().all(|(k, _)| known(&k.unescaped()))
-            && line.fields.iter().all(|(k, _)| known(&k.unescaped()))
-    }
-
-    /// Stages the new table/columns of an accepted line, or names the limit it would pass.
-    fn stage(&mut self, table: &str, line: &Line<'_>) -> Result<(), String> {
-        let (last_table, last_keys) = &self.last_known;
-        let keys = line
-            .tags
-            .iter()
-            .map(|(k, _)| k)
-            .chain(line.fields.iter().map(|(k, _)| k));
-        if last_table == table
-            && last_keys.len() == line.tags.len() + line.fields.len()
-            && keys.zip(last_keys).all(|(k, last)| k.raw == last)
-        {
-            return Ok(());
-        }
-        self.stage_new(table, line)?;
-        let keys = line
-            .tags
-            .iter()
-            .map(|(k, _)| k)
-            .chain(line.fields.iter().map(|(k, _)| k));
-        self.last_known = (table.to_string(), keys.map(|k| k.raw.to_string()).collect());
-        Ok(())
-    }
-
-    fn stage_new(&mut self, table: &str, line: &Line<'_>) -> Result<(), String> {
-        if self.all_known(table, line) {
-            return Ok(());
-        }
-        let new: Vec<(String, ColumnKind)> = Self::columns_of(line)
-            .into_iter()
-            .filter(|(c, _)| self.column_type(table, c).is_none())
-            .collect();
-        if new.is_empty() {
-            return Ok(());
-        }
-        let table_exists = self.known.tables.contains_key(table) || self.new_tables.contains(table);
+        let table_exists = stored.is_some() || self.new_tables.contains(table);
         if !table_exists {
             let have = self.tables_in_catalog + self.new_tables.len();
             if have >= MAX_TABLES {
-                return Err(format!(
-                    "Update to schema would exceed number of tables limit: attempted to create table but already have {have} table(s) (limit: {MAX_TABLES})"
-                ));
+                return Err(LimitError::Tables { have });
             }
         }
         let count = *self
             .column_counts
             .entry(table.to_string())
-            .or_insert_with(|| self.known.tables.get(table).map_or(0, |t| t.data_columns()));
-        if count + new.len() > MAX_COLUMNS_PER_TABLE {
-            return Err(format!(
-                "Update to schema would exceed number of columns per table limit of {MAX_COLUMNS_PER_TABLE} columns"
-            ));
+            .or_insert_with(|| stored.map_or(0, |t| t.data_columns()));
+        if count + added.len() > MAX_COLUMNS_PER_TABLE {
+            return Err(LimitError::Columns);
         }
         self.column_counts
-            .insert(table.to_string(), count + new.len());
+            .insert(table.to_string(), count + added.len());
         if !table_exists {
             self.new_tables.insert(table.to_string());
         }
-        let needs_time = self.column_type(table, TIME_COLUMN).is_none();
-        let staged = self.new_columns.entry(table.to_string()).or_default();
-        for (c, t) in new {
-            staged.insert(c.clone(), t);
-            self.changes.columns.push((table.to_string(), c, t));
+        for column in added {
+            self.changes
+                .columns
+                .push((table.to_string(), column.name.clone(), column.kind));
         }
-        if needs_time {
-            staged.insert(TIME_COLUMN.to_string(), ColumnKind::Time);
+        let has_time = stored.is_some_and(|t| t.column(TIME_COLUMN).is_some());
+        if !has_time && self.timed.insert(table.to_string()) {
             self.changes.columns.push((
                 table.to_string(),
                 TIME_COLUMN.to_string(),
@@ -161,9 +87,21 @@ impl<'a> Staged<'a> {
     }
 }
 
-/// The message a per-line error carries: the core's text, prefixed with the column.
-fn diagnostic_message(d: &linewise_core::Diagnostic) -> String {
-    format!("column {}: {}", d.column, d.message)
+/// The error of a line that parsed but is invalid. A line wider than any table may be is
+/// InfluxDB's column-limit error (422), with where the core found it.
+fn invalid_line(d: &Diagnostic, line: &Line<'_>) -> LineError {
+    let limit = d.kind == ErrorKind::TooManyColumns;
+    let error_message = if limit {
+        format!("{} ({})", LimitError::Columns, d.influx_message())
+    } else {
+        d.influx_message().into_owned()
+    };
+    LineError {
+        error_message,
+        line_number: line.line_number,
+        original_line: normalized_line(line),
+        limit,
+    }
 }
 
 pub(super) fn validate(
@@ -177,80 +115,51 @@ pub(super) fn validate(
         known,
         tables_in_catalog: snapshot.table_count(),
         new_tables: HashSet::new(),
-        new_columns: HashMap::new(),
+        timed: HashSet::new(),
         column_counts: HashMap::new(),
         changes: SchemaChanges {
             create_database: !snapshot.databases.contains_key(req.db),
             columns: Vec::new(),
         },
-        last_known: (String::new(), Vec::new()),
     };
     // A line with more columns than any table may hold is refused before its columns are checked.
-    let mut validator =
-        BatchValidator::new(req.precision, Some(known)).with_max_columns(MAX_COLUMNS_PER_TABLE);
-    let default_time = req.precision.default_time(now_ns);
+    let mut checker =
+        Checker::new(req.precision, now_ns, Some(known)).with_max_columns(MAX_COLUMNS_PER_TABLE);
+    let mut records = checker.check(parse_lines(req.body.as_bytes()));
     let mut columns = ColumnsBuilder::new();
     let mut errors = Vec::new();
     let mut accepted = 0;
-    let mut lines = parse_lines(req.body.as_bytes());
     // One `Line` for the whole body: its tag and field vectors are reused.
     let mut line = Line::new();
-    while let Some(item) = lines.next_into(&mut line) {
-        let error = match item {
-            Err(d) => LineError {
-                error_message: diagnostic_message(&d),
+    while let Some(verdict) = records.next_admitted(&mut line, |line, added| {
+        staged.admit(&line.measurement.unescaped(), added)
+    }) {
+        let error = match verdict {
+            Ok(ok) => match columns.push(&line, ok.time_ns) {
+                Ok(()) => {
+                    accepted += 1;
+                    continue;
+                }
+                Err(e) => LineError {
+                    error_message: e.to_string(),
+                    line_number: line.line_number,
+                    original_line: normalized_line(&line),
+                    limit: false,
+                },
+            },
+            Err(Rejection::Syntax(d)) => LineError {
+                error_message: d.influx_message().into_owned(),
                 line_number: d.record_line,
                 original_line: physical_line(req.body, &d),
                 limit: false,
             },
-            Ok(()) => {
-                let table = line.measurement.unescaped();
-                let checked = validator.check(&line, default_time).map_err(|d| {
-                    let conflict = matches!(
-                        d.kind,
-                        ErrorKind::TypeConflict | ErrorKind::ColumnKindConflict
-                    )
-                    .then(|| staged.type_conflict(&table, &line))
-                    .flatten();
-                    let limit = d.kind == ErrorKind::TooManyColumns;
-                    // InfluxDB 3's sentence for the limit (clients match on it), then where.
-                    let message = if limit {
-                        format!(
-                            "Update to schema would exceed number of columns per table limit of {MAX_COLUMNS_PER_TABLE} columns ({})",
-                            diagnostic_message(&d)
-                        )
-                    } else {
-                        conflict.unwrap_or_else(|| diagnostic_message(&d))
-                    };
-                    (message, limit)
-                });
-                let staged_ok = checked.and_then(|ts| {
-                    staged
-                        .stage(&table, &line)
-                        .map(|()| ts)
-                        .map_err(|m| (m, true))
-                });
-                match staged_ok {
-                    Ok(ts) => match columns.push(&line, ts) {
-                        Ok(()) => {
-                            accepted += 1;
-                            continue;
-                        }
-                        Err(e) => LineError {
-                            error_message: e.to_string(),
-                            line_number: line.line_number,
-                            original_line: normalized_line(&line),
-                            limit: false,
-                        },
-                    },
-                    Err((message, limit)) => LineError {
-                        error_message: message,
-                        line_number: line.line_number,
-                        original_line: normalized_line(&line),
-                        limit,
-                    },
-                }
-            }
+            Err(Rejection::Invalid(d)) => invalid_line(&d, &line),
+            Err(Rejection::Refused(limit)) => LineError {
+                error_message: limit.to_string(),
+                line_number: line.line_number,
+                original_line: normalized_line(&line),
+                limit: true,
+            },
         };
         if !req.accept_partial {
             return Err(WriteError::Rejected(error));

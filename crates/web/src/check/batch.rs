@@ -1,10 +1,11 @@
-//! The whole-document check: the core's `BatchValidator` over every record in order (type
+//! The whole-document check: the core's check pipeline over every record in order (type
 //! conflicts between lines and with the stored schema), plus timestamp-unit warnings. It yields
 //! between slices so a 100,000-line document never blocks the page.
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::future::Future;
 
-use linewise_core::{parse_lines, BatchValidator, KnownColumns, Line, Precision};
+use linewise_core::{parse_lines, Checker, KnownColumns, Line, Precision, Rejection};
 
 use super::document::LineMark;
 use super::timefmt::unit_warning;
@@ -45,7 +46,7 @@ pub struct BatchPass<'a> {
     pub text: &'a str,
     pub precision: Precision,
     pub schema: &'a KnownColumns,
-    /// The time given to lines without a timestamp, in ns.
+    /// The current time in ns: lines without a timestamp get it truncated to the precision.
     pub now_ns: i64,
 }
 
@@ -69,61 +70,62 @@ impl BatchPass<'_> {
         } else {
             Some(self.schema as &dyn linewise_core::KnownSchema)
         };
-        let mut validator = BatchValidator::new(self.precision, schema);
+        let mut checker = Checker::new(self.precision, self.now_ns, schema);
+        let mut records = checker.check(parse_lines(self.text.as_bytes()));
         let mut out = BatchResult::default();
-        let base = self.text.as_ptr() as usize;
-        let mut pos = 0;
+        let mut line = Line::new();
         let mut looks_like = [0_usize; UNITS.len()];
-        for (n, item) in parse_lines(self.text.as_bytes()).enumerate() {
+        let mut n = 0;
+        // Syntax errors are the document's marks; only the batch's own verdicts are kept here.
+        while let Some(verdict) = records.next_admitted(&mut line, |_, _| Ok::<(), Infallible>(()))
+        {
             out.records += 1;
-            pos = match &item {
-                Ok(line) => line.raw.as_ptr() as usize - base,
-                Err(d) => d.start,
-            };
-            if let Ok(line) = item {
-                match validator.check(&line, self.now_ns) {
-                    Ok(ns) => {
-                        out.valid += 1;
-                        out.time = Some(match out.time {
-                            None => TimeRange {
-                                first: ns,
-                                last: ns,
-                            },
-                            Some(r) => TimeRange {
-                                first: r.first.min(ns),
-                                last: r.last.max(ns),
-                            },
-                        });
-                        if let Some((at, mark)) = self.timestamp_warning(&line) {
-                            out.warnings.insert(at, mark);
-                            let guessed = line.timestamp.map(Precision::guess);
-                            if let Some(i) = UNITS.iter().position(|u| Some(*u) == guessed) {
-                                looks_like[i] += 1;
-                            }
+            match verdict {
+                Ok(ok) => {
+                    let ns = ok.time_ns;
+                    out.valid += 1;
+                    out.time = Some(match out.time {
+                        None => TimeRange {
+                            first: ns,
+                            last: ns,
+                        },
+                        Some(r) => TimeRange {
+                            first: r.first.min(ns),
+                            last: r.last.max(ns),
+                        },
+                    });
+                    if let Some((at, mark)) = self.timestamp_warning(&line) {
+                        out.warnings.insert(at, mark);
+                        let guessed = line.timestamp.map(Precision::guess);
+                        if let Some(i) = UNITS.iter().position(|u| Some(*u) == guessed) {
+                            looks_like[i] += 1;
                         }
                     }
-                    Err(d) => {
-                        let mark = LineMark {
-                            column: d.column,
-                            end_column: d.end_column.max(d.column),
-                            kind: d.kind.as_str(),
-                            message: d.message,
-                        };
-                        out.errors
-                            .entry((d.line as usize).max(1) - 1)
-                            .or_insert(mark);
-                    }
                 }
+                Err(Rejection::Invalid(d)) => {
+                    let mark = LineMark {
+                        column: d.column,
+                        end_column: d.end_column.max(d.column),
+                        kind: d.kind.as_str(),
+                        message: d.message,
+                    };
+                    out.errors
+                        .entry((d.line as usize).max(1) - 1)
+                        .or_insert(mark);
+                }
+                Err(Rejection::Syntax(_)) => {}
+                Err(Rejection::Refused(never)) => match never {},
             }
-            if n % CLOCK_EVERY == CLOCK_EVERY - 1 && slice_over() {
-                progress(pos);
+            n += 1;
+            if n % CLOCK_EVERY == 0 && slice_over() {
+                progress(records.lines().position());
                 pause().await;
                 if cancelled() {
                     return None;
                 }
             }
         }
-        progress(pos.max(self.text.len()));
+        progress(self.text.len());
         out.unit_hint = looks_like
             .iter()
             .enumerate()

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use linewise_core::{parse_lines, Diagnostic};
+use linewise_core::{Diagnostic, Lines};
 
 use super::{Problem, Severity, Source};
 
@@ -37,6 +37,8 @@ impl LineMark {
 /// What the parser said about one physical line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct LineState {
+    /// A record (valid or not) starts on the line: it is not blank, a comment or a continuation.
+    record: bool,
     /// The line continues a record that started on an earlier line (inside a quoted string).
     continuation: bool,
     syntax: Option<LineMark>,
@@ -70,12 +72,6 @@ fn line_starts(text: &str) -> Vec<usize> {
 /// Index of the line holding byte `pos`.
 fn line_of(starts: &[usize], pos: usize) -> usize {
     starts.partition_point(|&s| s <= pos).saturating_sub(1)
-}
-
-/// Whether the record behind this diagnostic may go on past the end of the parsed slice: only an
-/// unterminated quoted string swallows newlines, so only then does cutting the input change the verdict.
-fn may_continue(d: &Diagnostic) -> bool {
-    d.kind.as_str().contains("unterminated")
 }
 
 /// An edit being checked, slice by slice. Created by [`Document::begin_edit`], advanced by
@@ -132,31 +128,35 @@ impl EditStep {
         };
         let slice = &self.text.as_bytes()[from..to];
         let mut states = vec![LineState::default(); end_line - start_line];
-        let mut last_err: Option<(usize, bool)> = None;
-        for item in parse_lines(slice) {
+        let mut lines = Lines::new(slice);
+        if end_line < n && !self.to_end {
+            // More lines follow: the parser stops at a record they could still change.
+            lines = lines.partial();
+        }
+        for item in lines.by_ref() {
             match item {
                 Ok(line) => {
                     let rec = line.line_number as usize - 1;
                     let extra = line.raw.bytes().filter(|&b| b == b'\n').count();
-                    mark_continuation(&mut states, rec, rec + extra);
-                    last_err = None;
+                    mark_record(&mut states, rec, rec + extra);
                 }
                 Err(d) => {
                     let rec = d.record_line as usize - 1;
                     let at = (d.line as usize).max(1) - 1;
-                    mark_continuation(&mut states, rec, at);
+                    mark_record(&mut states, rec, at);
                     if let Some(state) = states.get_mut(at) {
                         if state.syntax.is_none() {
                             state.syntax = Some(LineMark::from_diagnostic(&d));
                         }
                     }
-                    last_err = Some((rec, may_continue(&d)));
                 }
             }
         }
-        match last_err {
-            Some((rec, true)) if end_line < n && !self.to_end => {
-                // The last record may continue beyond this slice: parse again from its start to the end.
+        match lines.unfinished() {
+            Some(offset) => {
+                // The record at `offset` may continue beyond this slice: parse again from its
+                // start to the end.
+                let rec = slice[..offset].iter().filter(|&&b| b == b'\n').count();
                 states.truncate(rec);
                 self.region.extend(states);
                 self.cursor = start_line + rec;
@@ -165,12 +165,20 @@ impl EditStep {
                 self.new_end = n;
                 self.old_end += grow;
             }
-            _ => {
+            None => {
                 self.region.extend(states);
                 self.cursor = end_line;
             }
         }
     }
+}
+
+/// Marks the record from line `record` to line `last`: where it starts, and its continuations.
+fn mark_record(states: &mut [LineState], record: usize, last: usize) {
+    if let Some(state) = states.get_mut(record) {
+        state.record = true;
+    }
+    mark_continuation(states, record, last);
 }
 
 fn mark_continuation(states: &mut [LineState], record: usize, last: usize) {
@@ -208,6 +216,12 @@ impl Document {
     /// Whether a record (or a blank/comment line) starts on 0-based line `i`: batches are cut only there.
     pub fn is_boundary(&self, i: usize) -> bool {
         self.lines.get(i).is_none_or(|l| !l.continuation)
+    }
+
+    /// Whether a record (a data line, valid or not) starts on 0-based line `i`, as the parser
+    /// found: blank lines, comments and continuations are none.
+    pub fn starts_record(&self, i: usize) -> bool {
+        self.lines.get(i).is_some_and(|l| l.record)
     }
 
     /// Starts checking `text` against the current state: finds the lines the edit touched and widens

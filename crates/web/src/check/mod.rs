@@ -7,7 +7,7 @@
 //!
 //! - **syntax** ([`Document::apply_edit`]): what `linewise_core::parse_lines` says about each record.
 //!   Only the records touched by an edit are parsed again; the rest keep their marks and are shifted.
-//! - **batch** ([`BatchPass`]): what `linewise_core::BatchValidator` says once the whole document is
+//! - **batch** ([`BatchPass`]): what the core's check pipeline (`linewise_core::Checker`) says once the whole document is
 //!   looked at in order (type conflicts between lines and with the server's stored schema) plus
 //!   timestamp warnings for the chosen precision. It runs in slices so the page stays responsive.
 //! - **server**: the lines a write rejected, with the server's messages.

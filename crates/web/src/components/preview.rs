@@ -1,6 +1,7 @@
 //! "What will be stored": per measurement, the Arrow columns and first rows the server's buffer
 //! would hold, built by the core's `arrow` feature (`ColumnsBuilder`, the code the server's buffer
-//! runs) after the same validator the server runs.
+//! runs) after the check pipeline the server runs (the same validation, and the same time for lines
+//! without a timestamp).
 use std::collections::HashMap;
 
 use arrow::array::{Array, AsArray, TimestampNanosecondArray};
@@ -8,7 +9,7 @@ use arrow::datatypes::{DataType, TimeUnit, TimestampNanosecondType};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use leptos::prelude::*;
 use linewise_core::columns::ColumnsBuilder;
-use linewise_core::{parse_lines, BatchValidator, ColumnKind, KnownSchema, Precision};
+use linewise_core::{parse_lines, Checker, ColumnKind, KnownSchema, Line, Precision};
 
 use crate::check::timefmt::iso;
 use crate::html::group;
@@ -54,19 +55,23 @@ fn type_label(t: &DataType) -> String {
 }
 
 /// Builds the preview tables of `text`; invalid lines are left out, as the server leaves them out.
+/// `now_ns` is the current time, which lines without a timestamp get truncated to `precision`.
 pub fn build(
     text: &str,
     precision: Precision,
     schema: Option<&dyn KnownSchema>,
     now_ns: i64,
 ) -> Result<Vec<Table>, String> {
-    let mut validator = BatchValidator::new(precision, schema);
+    let mut checker = Checker::new(precision, now_ns, schema);
+    let mut records = checker.check(parse_lines(text.as_bytes()));
+    let mut line = Line::new();
     let mut builder = ColumnsBuilder::new();
     let mut totals: HashMap<String, usize> = HashMap::new();
-    for line in parse_lines(text.as_bytes()).flatten() {
-        let Ok(ns) = validator.check(&line, now_ns) else {
+    while let Some(verdict) = records.next(&mut line) {
+        let Ok(ok) = verdict else {
             continue;
         };
+        let ns = ok.time_ns;
         let total = totals
             .entry(line.measurement.unescaped().into_owned())
             .or_default();
@@ -186,5 +191,19 @@ mod tests {
         assert_eq!(home.rows[0][..3], ["Kitchen", "21.5", "1"]);
         assert_eq!(home.rows[0][3], "2022-01-01T08:00:00Z");
         assert_eq!(tables[1].columns[0].1, "uinteger");
+    }
+
+    #[test]
+    fn lines_without_a_timestamp_get_the_servers_time() {
+        let now = 1_641_024_000_987_654_321;
+        for (precision, shown) in [
+            (Precision::Second, "2022-01-01T08:00:00Z"),
+            (Precision::Millisecond, "2022-01-01T08:00:00.987Z"),
+        ] {
+            let tables = build("m f=1\n", precision, None, now).unwrap();
+            // The server gives such a line the request's "now" truncated to its precision.
+            assert_eq!(tables[0].rows[0][1], iso(precision.default_time(now)));
+            assert_eq!(tables[0].rows[0][1], shown);
+        }
     }
 }

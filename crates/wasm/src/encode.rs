@@ -11,10 +11,8 @@
 //!   unescaped), 4 false, 5 true. Timestamps (ns) go to `timestamps` when present.
 //! - An error is `error_heads: [line, record_line, column, end_column]` and strings `kind, message`
 //!   in `error_text`/`error_lens`.
-use alloc::string::String;
-use alloc::vec::Vec;
 
-use crate::{Diagnostic, FieldValue, Line};
+use linewise_core::{Diagnostic, FieldValue, Line};
 
 /// Field kind codes shared with the JS decoder and `format_point`.
 pub const KIND_FLOAT: u8 = 0;

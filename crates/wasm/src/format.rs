@@ -1,13 +1,10 @@
 //! Writing one point as line protocol with the core's writer, then proving the result: the line is
 //! parsed back and must give exactly the same point. What line protocol cannot carry (an empty name,
 //! a newline in a tag, a NaN, no fields) is refused with the reason instead of written wrong.
-use alloc::format;
-use alloc::string::{String, ToString};
-use alloc::vec::Vec;
 
 use super::encode::{KIND_FALSE, KIND_FLOAT, KIND_INTEGER, KIND_STRING, KIND_TRUE, KIND_UINTEGER};
-use crate::write::OwnedFieldValue;
-use crate::{parse_lines, write_line, FieldValue, Point};
+use linewise_core::OwnedFieldValue;
+use linewise_core::{parse_lines, write_line, FieldValue, Point};
 
 /// A point as the JS wrapper flattens it: field `kinds` (codes of `encode`) say which of the value
 /// arrays holds each field's value, in order.

@@ -1,4 +1,4 @@
-// `npm run build`: compiles linewise-core (feature `wasm`) for wasm32, generates the wasm-bindgen
+// `npm run build`: compiles linewise-wasm (the bindings over linewise-core) for wasm32, generates the wasm-bindgen
 // glue for Node (CommonJS) and browsers/bundlers (ESM), shrinks the .wasm with wasm-opt, and writes
 // the entry points around src/api.js into dist/.
 //
@@ -12,17 +12,18 @@ import { fileURLToPath } from 'node:url';
 const pkg = dirname(dirname(fileURLToPath(import.meta.url)));
 const workspace = join(pkg, '..', '..', '..');
 const dist = join(pkg, 'dist');
+// The package's file names predate the bindings' own crate; they stay as published.
 const name = 'linewise_core';
+const crate = 'linewise_wasm';
 
 function run(cmd, args, env = {}) {
   console.error(`> ${cmd} ${args.join(' ')}`);
   execFileSync(cmd, args, { stdio: 'inherit', cwd: workspace, env: { ...process.env, ...env } });
 }
 
-// cdylib only for this build: adding it to the crate's [lib] would slow every native build.
 run(
   'cargo',
-  ['rustc', '-p', 'linewise-core', '--release', '--target', 'wasm32-unknown-unknown', '--features', 'wasm', '--crate-type', 'cdylib'],
+  ['build', '-p', 'linewise-wasm', '--lib', '--release', '--target', 'wasm32-unknown-unknown'],
   {
     CARGO_PROFILE_RELEASE_LTO: 'true',
     CARGO_PROFILE_RELEASE_CODEGEN_UNITS: '1',
@@ -33,7 +34,7 @@ run(
 const targetDir = JSON.parse(
   execFileSync('cargo', ['metadata', '--format-version', '1', '--no-deps'], { cwd: workspace, encoding: 'utf8' }),
 ).target_directory;
-const wasm = join(targetDir, 'wasm32-unknown-unknown', 'release', `${name}.wasm`);
+const wasm = join(targetDir, 'wasm32-unknown-unknown', 'release', `${crate}.wasm`);
 
 rmSync(dist, { recursive: true, force: true });
 // Both targets produce the same .wasm (checked below), so the package ships it once.

@@ -1,10 +1,10 @@
 //! Validates a file with the core natively, the way the npm package's `validate` does it in
-//! WebAssembly (parse every record, check it with a `BatchValidator`, count lines), and prints one
+//! WebAssembly (the core's check pipeline over every record, count lines), and prints one
 //! JSON object per round: `{"seconds":…,"cpu_seconds":…,"lines":…,"points":…,"errors":…}` (wall
 //! time, and the process's CPU time, which other load on a shared machine inflates less).
 use std::time::Instant;
 
-use linewise_core::{parse_lines, BatchValidator, Precision};
+use linewise_core::{parse_lines, Checker, Line, Precision};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -32,12 +32,14 @@ fn main() {
 }
 
 fn validate(input: &[u8]) -> (usize, u64, u64) {
-    let mut validator = BatchValidator::new(Precision::Auto, None);
+    let mut checker = Checker::new(Precision::Auto, 0, None);
+    let mut records = checker.check(parse_lines(input));
+    let mut line = Line::new();
     let (mut points, mut errors) = (0, 0);
-    for record in parse_lines(input) {
-        match record.map(|line| validator.check(&line, 0)) {
-            Ok(Ok(_)) => points += 1,
-            Ok(Err(_)) | Err(_) => errors += 1,
+    while let Some(verdict) = records.next(&mut line) {
+        match verdict {
+            Ok(_) => points += 1,
+            Err(_) => errors += 1,
         }
     }
     let newlines = memchr::memchr_iter(b'\n', input).count();

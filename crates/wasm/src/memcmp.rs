@@ -50,7 +50,7 @@ pub unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use core::cmp::Ordering;
+    use std::cmp::Ordering;
 
     fn sign(n: i32) -> Ordering {
         n.cmp(&0)
@@ -58,7 +58,7 @@ mod tests {
 
     #[test]
     fn orders_like_slice_comparison() {
-        let base: alloc::vec::Vec<u8> = (0..40u8).map(|i| i.wrapping_mul(37)).collect();
+        let base: Vec<u8> = (0..40u8).map(|i| i.wrapping_mul(37)).collect();
         for len in 0..base.len() {
             for at in 0..len {
                 for delta in [1u8, 0x80, 0xff] {

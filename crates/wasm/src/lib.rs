@@ -1,4 +1,4 @@
-//! wasm-bindgen bindings behind the npm package `linewise` (crates/core/js). These are the low-level
+//! wasm-bindgen bindings behind the npm package `linewise` (js/, beside this crate). These are the low-level
 //! exports; js/src/api.js wraps them into `validate`, `parse`, `format`, `Point`, `Validator`,
 //! `validateStream` and `errorKinds`, checks the JS arguments and rebuilds objects from the flat
 //! arrays of `encode`.
@@ -9,17 +9,13 @@ mod format;
 mod memcmp;
 mod schema;
 
-use alloc::boxed::Box;
-use alloc::string::String;
-use alloc::vec::Vec;
-use core::mem::{self, ManuallyDrop};
+use std::mem::{self, ManuallyDrop};
 
 use wasm_bindgen::prelude::*;
 
-use crate::{ErrorKind, KnownSchema, Precision};
 use encode::Encoded;
 use engine::{Collect, Engine};
-use schema::Schema;
+use linewise_core::{ErrorKind, KnownColumns, KnownSchema, Precision};
 
 /// One input being validated (or parsed), whole or chunk by chunk.
 #[wasm_bindgen]
@@ -27,7 +23,7 @@ pub struct Session {
     /// Borrows `*schema`; dropped before it (see `Drop`).
     engine: ManuallyDrop<Engine<'static>>,
     /// Owned, leaked while `engine` lives; null when the caller gave no schema.
-    schema: *mut Schema,
+    schema: *mut KnownColumns,
     /// Where `chunkBuffer` lets JS write the next chunk.
     slot: Vec<u8>,
 }
@@ -45,18 +41,18 @@ impl Session {
         points: bool,
         now_ms: f64,
     ) -> Result<Session, JsError> {
-        let precision = match precision {
-            "auto" | "ns" | "us" | "ms" | "s" => Precision::parse(precision),
-            _ => None,
-        }
-        .ok_or_else(|| {
-            JsError::new(&alloc::format!(
-                "precision: expected one of auto, ns, us, ms, s, got {precision:?}"
-            ))
-        })?;
-        let schema = Schema::from_triples(&schema).map_err(|e| JsError::new(&e))?;
-        let schema: *mut Schema = if schema.is_empty() {
-            core::ptr::null_mut()
+        // The short spellings only, as the write API's `precision` parameter.
+        let precision = Precision::CHOICES
+            .into_iter()
+            .find(|p| p.as_str() == precision)
+            .ok_or_else(|| {
+                JsError::new(&format!(
+                    "precision: expected one of auto, ns, us, ms, s, got {precision:?}"
+                ))
+            })?;
+        let schema = schema::from_triples(&schema).map_err(|e| JsError::new(&e))?;
+        let schema: *mut KnownColumns = if schema.is_empty() {
+            std::ptr::null_mut()
         } else {
             Box::into_raw(Box::new(schema))
         };
@@ -107,7 +103,7 @@ impl Session {
 
     /// Points and errors gathered since the last call.
     pub fn take(&mut self) -> Batch {
-        Batch(mem::take(&mut self.engine.out))
+        Batch(self.engine.take())
     }
 
     /// Counts are f64 (exact up to 2^53) so JS gets plain numbers.
@@ -223,94 +219,8 @@ pub fn wasm_memory() -> JsValue {
 /// Every error kind's identifier (`errorKinds()` in JS), so callers can list or filter them.
 #[wasm_bindgen(js_name = errorKinds)]
 pub fn error_kinds() -> Vec<String> {
-    ALL_KINDS.iter().map(|k| String::from(k.as_str())).collect()
-}
-
-/// The core's error kinds in declaration order; the test below fails to compile when one is added.
-const ALL_KINDS: [ErrorKind; 33] = [
-    ErrorKind::InvalidUtf8,
-    ErrorKind::MissingMeasurement,
-    ErrorKind::UnexpectedTab,
-    ErrorKind::TrailingBackslash,
-    ErrorKind::MissingTagKey,
-    ErrorKind::MissingTagEquals,
-    ErrorKind::MissingTagValue,
-    ErrorKind::MissingFieldSet,
-    ErrorKind::MissingFieldKey,
-    ErrorKind::MissingFieldEquals,
-    ErrorKind::MissingFieldValue,
-    ErrorKind::TrailingComma,
-    ErrorKind::InvalidFieldValue,
-    ErrorKind::InvalidFloat,
-    ErrorKind::InvalidInteger,
-    ErrorKind::IntegerOverflow,
-    ErrorKind::InvalidUnsigned,
-    ErrorKind::UnsignedOverflow,
-    ErrorKind::InvalidBoolean,
-    ErrorKind::UnterminatedString,
-    ErrorKind::ExpectedSeparator,
-    ErrorKind::StringTooLong,
-    ErrorKind::NameTooLong,
-    ErrorKind::InvalidTimestamp,
-    ErrorKind::TimestampOverflow,
-    ErrorKind::TimestampOutOfRange,
-    ErrorKind::TrailingContent,
-    ErrorKind::TypeConflict,
-    ErrorKind::ColumnKindConflict,
-    ErrorKind::DuplicateTag,
-    ErrorKind::DuplicateField,
-    ErrorKind::ReservedColumn,
-    ErrorKind::TooManyColumns,
-];
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Position of `kind` in the declaration; exhaustive, so a new kind must be added here and to
-    /// `ALL_KINDS`.
-    fn rank(kind: ErrorKind) -> usize {
-        match kind {
-            ErrorKind::InvalidUtf8 => 0,
-            ErrorKind::MissingMeasurement => 1,
-            ErrorKind::UnexpectedTab => 2,
-            ErrorKind::TrailingBackslash => 3,
-            ErrorKind::MissingTagKey => 4,
-            ErrorKind::MissingTagEquals => 5,
-            ErrorKind::MissingTagValue => 6,
-            ErrorKind::MissingFieldSet => 7,
-            ErrorKind::MissingFieldKey => 8,
-            ErrorKind::MissingFieldEquals => 9,
-            ErrorKind::MissingFieldValue => 10,
-            ErrorKind::TrailingComma => 11,
-            ErrorKind::InvalidFieldValue => 12,
-            ErrorKind::InvalidFloat => 13,
-            ErrorKind::InvalidInteger => 14,
-            ErrorKind::IntegerOverflow => 15,
-            ErrorKind::InvalidUnsigned => 16,
-            ErrorKind::UnsignedOverflow => 17,
-            ErrorKind::InvalidBoolean => 18,
-            ErrorKind::UnterminatedString => 19,
-            ErrorKind::ExpectedSeparator => 20,
-            ErrorKind::StringTooLong => 21,
-            ErrorKind::NameTooLong => 22,
-            ErrorKind::InvalidTimestamp => 23,
-            ErrorKind::TimestampOverflow => 24,
-            ErrorKind::TimestampOutOfRange => 25,
-            ErrorKind::TrailingContent => 26,
-            ErrorKind::TypeConflict => 27,
-            ErrorKind::ColumnKindConflict => 28,
-            ErrorKind::DuplicateTag => 29,
-            ErrorKind::DuplicateField => 30,
-            ErrorKind::ReservedColumn => 31,
-            ErrorKind::TooManyColumns => 32,
-        }
-    }
-
-    #[test]
-    fn all_kinds_are_listed_once_in_order() {
-        for (i, kind) in ALL_KINDS.iter().enumerate() {
-            assert_eq!(rank(*kind), i, "{kind:?}");
-        }
-    }
+    ErrorKind::ALL
+        .iter()
+        .map(|k| String::from(k.as_str()))
+        .collect()
 }

@@ -1,259 +1,41 @@
-//! The line-protocol parser: one pass over the bytes, borrowed tokens, one diagnostic per bad
-//! record, recovery at the next line.
-//!
-//! Grammar (InfluxDB 3): `measurement[,tag_key=tag_value...] field_key=field_value[,...] [timestamp]`,
-//! elements separated by spaces, records by `\n` (or `\r\n`) outside quoted string values.
+//! The grammar of one record: measurement, tag set, field set, timestamp, and the failure that
+//! explains the first thing wrong in it.
 use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
-use core::ops::Range;
 
-use crate::number::{parse_f64, parse_i64, parse_u64, NumError};
+use super::text::{found, show};
+use super::value::{boolean, number};
+use super::{Failure, MultiLine, RecordState};
+use crate::number::{parse_i64, NumError};
 use crate::scan::{is_eol, skip_spaces, Scanner, KEY, MEAS, TAGV, VALUE};
 use crate::types::TokenKind;
-use crate::{Diagnostic, ErrorKind, FieldValue, Line, Token};
-
-mod plain;
-
-/// Longest measurement, tag key, tag value, field key or string field value accepted, in bytes:
-/// InfluxDB 3's limit since its `large-strings` feature became the default (1 MiB).
-pub const MAX_STRING_LEN: usize = 1 << 20;
-
-/// Iterates over the records of `input`, skipping blank and comment lines. Every invalid line yields
-/// its diagnostic and parsing continues with the next line.
-pub fn parse_lines(input: &[u8]) -> Lines<'_> {
-    Lines::new(input)
-}
-
-/// Iterator over records. `next_into` reuses a `Line`'s vectors; `next` allocates a fresh `Line`.
-pub struct Lines<'a> {
-    input: &'a [u8],
-    /// Start of the next physical line to read.
-    pos: usize,
-    /// 1-based number of the physical line at `pos`.
-    line_no: u32,
-    max_string_len: usize,
-    scanner: Scanner,
-}
-
-/// A parse failure before it is positioned: byte span in the input, and where to look for the
-/// next line from (the span's start unless a string value moved it).
-struct Failure {
-    kind: ErrorKind,
-    span: Range<usize>,
-    message: String,
-    resume: Option<usize>,
-}
-
-impl Failure {
-    /// Boxed: failures are rare, and a small `Err` keeps every `Result` on the hot path small.
-    fn new(kind: ErrorKind, span: Range<usize>, message: String) -> Box<Self> {
-        Box::new(Failure {
-            kind,
-            span,
-            message,
-            resume: None,
-        })
-    }
-}
-
-/// The first string value of a record that held a newline: if the record then fails after that
-/// newline, the string was most likely not closed, and the error is reported there instead.
-struct MultiLine {
-    quote: usize,
-    newline: usize,
-    key: Range<usize>,
-}
-
-/// What a record's parse learns besides the `Line`.
-#[derive(Default)]
-struct RecordState {
-    /// Newlines inside string values (so the physical line count stays right).
-    newlines: u32,
-    multi_line: Option<MultiLine>,
-}
-
-impl RecordState {
-    /// Starts a record's parse over: no state, and `line` holding no tags, fields or timestamp.
-    fn reset(&mut self, line: &mut Line<'_>) {
-        *self = RecordState::default();
-        line.tags.clear();
-        line.fields.clear();
-        line.timestamp = None;
-    }
-}
-
-impl<'a> Lines<'a> {
-    pub fn new(input: &'a [u8]) -> Self {
-        Lines {
-            input,
-            pos: 0,
-            line_no: 1,
-            max_string_len: MAX_STRING_LEN,
-            scanner: Scanner::new(),
-        }
-    }
-
-    /// Sets the longest accepted name or string value (default `MAX_STRING_LEN`).
-    pub fn with_max_string_len(mut self, max: usize) -> Self {
-        self.max_string_len = max;
-        self
-    }
-
-    /// The whole input being parsed.
-    pub fn input(&self) -> &'a [u8] {
-        self.input
-    }
-
-    /// Parses the next record into `line`, reusing its vectors. `None` at the end of the input;
-    /// `Some(Err(_))` for an invalid record, after which parsing goes on with the next line.
-    pub fn next_into(&mut self, line: &mut Line<'a>) -> Option<Result<(), Diagnostic>> {
-        self.next_with(line, |record, first, line, state| {
-            record.parse_any(first, line, state)
-        })
-    }
-
-    /// `next_into` with the record parser `parse` (the tests compare the fast path with the
-    /// general one through it).
-    #[inline(always)]
-    fn next_with(
-        &mut self,
-        line: &mut Line<'a>,
-        parse: impl Fn(
-            &Record<'_, 'a>,
-            usize,
-            &mut Line<'a>,
-            &mut RecordState,
-        ) -> Result<usize, Box<Failure>>,
-    ) -> Option<Result<(), Diagnostic>> {
-        let start = self.skip_to_record()?;
-        self.scanner.start_record(start);
-        let mut state = RecordState::default();
-        state.reset(line);
-        let first = skip_blanks(self.input, start);
-        let record = Record {
-            input: self.input,
-            max_string_len: self.max_string_len,
-            scanner: &self.scanner,
-        };
-        let result = parse(&record, first, line, &mut state).and_then(|end| {
-            record
-                .text(start, end)
-                .map(|raw| (raw, end))
-                .ok_or_else(|| record.utf8_failure(start, end))
-        });
-        match result {
-            Ok((raw, end)) => {
-                line.raw = raw;
-                line.offset = start;
-                line.line_number = self.line_no;
-                self.line_no += 1 + state.newlines;
-                self.pos = match self.input.get(end) {
-                    Some(b'\r') => (end + 2).min(self.input.len()),
-                    Some(_) => end + 1,
-                    None => end,
-                };
-                Some(Ok(()))
-            }
-            Err(failure) => Some(Err(self.fail(start, *failure, state.multi_line))),
-        }
-    }
-
-    /// Skips blank and comment lines; the start of the next record's physical line, if any.
-    fn skip_to_record(&mut self) -> Option<usize> {
-        let b = self.input;
-        loop {
-            let i = skip_blanks(b, self.pos);
-            match b.get(i) {
-                None => {
-                    self.pos = b.len();
-                    return None;
-                }
-                Some(b'\n' | b'\r' | b'#') if b[i] != b'\r' || is_eol(b, i) => {
-                    self.pos = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n + 1);
-                    self.line_no += 1;
-                }
-                Some(_) => return Some(self.pos),
-            }
-        }
-    }
-
-    /// Turns a failure into a diagnostic and moves past the bad record.
-    fn fail(
-        &mut self,
-        start: usize,
-        mut failure: Failure,
-        multi_line: Option<MultiLine>,
-    ) -> Diagnostic {
-        let b = self.input;
-        if let Some(ml) = multi_line {
-            if failure.span.start > ml.newline {
-                let key = show(&b[ml.key.clone()]);
-                failure = Failure {
-                    kind: ErrorKind::UnterminatedString,
-                    span: ml.quote..ml.quote + 1,
-                    message: format!(
-                        "expected '\"' to close the string value of field \"{key}\" before the \
-                         end of the line (read as a string spanning lines, the record is invalid: {})",
-                        failure.message
-                    ),
-                    resume: Some(ml.newline),
-                };
-            }
-        }
-        let resume = failure.resume.unwrap_or(failure.span.start).min(b.len());
-        let next = memchr::memchr(b'\n', &b[resume..]).map_or(b.len(), |n| resume + n + 1);
-        let mut record_end = next;
-        if record_end > start && b[record_end - 1] == b'\n' {
-            record_end -= 1;
-        }
-        if record_end > start && b[record_end - 1] == b'\r' {
-            record_end -= 1;
-        }
-        // Invalid UTF-8 anywhere in the rejected lines is reported first: it is the most basic
-        // problem, and other errors on such a line are often its consequence.
-        if let Err(error) = core::str::from_utf8(&b[start..next]) {
-            let bad = start + error.valid_up_to();
-            let bad_len = error.error_len().unwrap_or(next - bad);
-            failure = *Failure::new(
-                ErrorKind::InvalidUtf8,
-                bad..bad + bad_len,
-                format!(
-                    "invalid UTF-8: byte 0x{:02x} does not start a valid UTF-8 character; line \
-                     protocol must be UTF-8",
-                    b[bad]
-                ),
-            );
-        }
-        let diagnostic = Diagnostic::locate(
-            &b[start..],
-            start,
-            self.line_no,
-            record_end - start,
-            failure.span.start - start..failure.span.end.max(failure.span.start) - start,
-            failure.kind,
-            failure.message,
-        );
-        self.line_no += memchr::memchr_iter(b'\n', &b[start..next]).count() as u32;
-        self.pos = next;
-        diagnostic
-    }
-}
+use crate::{ErrorKind, FieldValue, Line, Token};
 
 /// What the parse of one record reads: a shared borrow that does not change while it runs, so
 /// the compiler keeps its fields in registers. (`Lines` holds the scanner, whose interior
 /// mutability would make it reload them after every store.)
-struct Record<'s, 'a> {
-    input: &'a [u8],
-    max_string_len: usize,
-    scanner: &'s Scanner,
+pub(super) struct Record<'s, 'a> {
+    pub(super) input: &'a [u8],
+    pub(super) max_string_len: usize,
+    pub(super) scanner: &'s Scanner,
+}
+
+impl<'s, 'a> Record<'s, 'a> {
+    pub(super) fn new(input: &'a [u8], max_string_len: usize, scanner: &'s Scanner) -> Self {
+        Record {
+            input,
+            max_string_len,
+            scanner,
+        }
+    }
 }
 
 impl<'a> Record<'_, 'a> {
     /// Parses the record whose first byte is at `first`: the plain path, which hands over to the
     /// general one at the first thing that is not plain.
     #[inline(always)]
-    fn parse_any(
+    pub(super) fn parse_any(
         &self,
         first: usize,
         line: &mut Line<'a>,
@@ -279,7 +61,7 @@ impl<'a> Record<'_, 'a> {
     /// is valid UTF-8 exactly when its bytes are, with no boundary checks: those cost a fifth of
     /// the parse of a cpu line. Nearly always the scanner has already checked the bytes.
     #[inline(always)]
-    fn text(&self, s: usize, e: usize) -> Option<&'a str> {
+    pub(super) fn text(&self, s: usize, e: usize) -> Option<&'a str> {
         let bytes = self.input.get(s..e)?;
         if !self.scanner.known_valid(e) {
             return self.text_checked(s, e);
@@ -299,7 +81,7 @@ impl<'a> Record<'_, 'a> {
 
     /// The failure for `s..e`, which `text` found not to be valid UTF-8: at its first bad byte.
     #[cold]
-    fn utf8_failure(&self, s: usize, e: usize) -> Box<Failure> {
+    pub(super) fn utf8_failure(&self, s: usize, e: usize) -> Box<Failure> {
         let at = s + core::str::from_utf8(&self.input[s..e])
             .err()
             .map_or(0, |error| error.valid_up_to());
@@ -395,6 +177,11 @@ impl<'a> Record<'_, 'a> {
                 _ => break,
             }
         }
+        if mask == MEAS {
+            if let Some(n) = memchr::memchr(0, &b[i..j]) {
+                return Err(self.nul_in_measurement(i, i + n));
+            }
+        }
         if j - i > self.max_string_len {
             return Err(Failure::new(
                 ErrorKind::NameTooLong,
@@ -410,8 +197,28 @@ impl<'a> Record<'_, 'a> {
         Ok((j, escaped))
     }
 
+    /// A NUL byte at `at` in the measurement that starts at `i`. InfluxDB 3 ends a measurement at
+    /// NUL ("Invalid measurement was provided" when it comes first), so no such line is stored;
+    /// tag keys and values, field keys and string values may hold NUL there, and do here.
+    #[cold]
+    fn nul_in_measurement(&self, i: usize, at: usize) -> Box<Failure> {
+        let message = if at == i {
+            String::from(
+                "expected a measurement name at the start of the line, found a NUL byte (0x00): \
+                 measurement names may not contain NUL",
+            )
+        } else {
+            format!(
+                "measurement name \"{}\" is followed by a NUL byte (0x00): measurement names may \
+                 not contain NUL",
+                show(&self.input[i..at])
+            )
+        };
+        Failure::new(ErrorKind::MissingMeasurement, at..at + 1, message)
+    }
+
     /// Parses one record whose first non-blank byte is at `i`; returns where its line ends.
-    fn parse_record(
+    pub(super) fn parse_record(
         &self,
         i: usize,
         line: &mut Line<'a>,
@@ -435,7 +242,7 @@ impl<'a> Record<'_, 'a> {
 
     /// The rest of a record from `k`, just after the measurement or a tag value (`,` or a space
     /// when the record is valid): tags, field set, timestamp; returns where its line ends.
-    fn parse_after_measurement(
+    pub(super) fn parse_after_measurement(
         &self,
         mut k: usize,
         line: &mut Line<'a>,
@@ -472,7 +279,7 @@ impl<'a> Record<'_, 'a> {
 
     /// The rest of a record from the field key at `f` of the field set that starts at `first`:
     /// fields, timestamp; returns where its line ends.
-    fn parse_fields_from(
+    pub(super) fn parse_fields_from(
         &self,
         first: usize,
         f: usize,
@@ -752,7 +559,11 @@ impl<'a> Record<'_, 'a> {
     }
 
     /// Parses the timestamp after the field set (`k` is at the space before it).
-    fn parse_timestamp(&self, k: usize, line: &mut Line<'a>) -> Result<usize, Box<Failure>> {
+    pub(super) fn parse_timestamp(
+        &self,
+        k: usize,
+        line: &mut Line<'a>,
+    ) -> Result<usize, Box<Failure>> {
         let b = self.input;
         let ts = skip_spaces(b, k);
         if is_eol(b, ts) {
@@ -794,160 +605,5 @@ impl<'a> Record<'_, 'a> {
             ));
         }
         Ok(end)
-    }
-}
-
-impl<'a> Iterator for Lines<'a> {
-    type Item = Result<Line<'a>, Diagnostic>;
-    fn next(&mut self) -> Option<Self::Item> {
-        let mut line = Line::new();
-        Some(self.next_into(&mut line)?.map(|()| line))
-    }
-}
-
-/// The three number forms, by suffix.
-#[derive(Clone, Copy)]
-enum NumberForm {
-    Integer,
-    Unsigned,
-    Float,
-}
-
-/// Decodes a number literal: `i` suffix integer, `u` suffix unsigned, else float.
-#[inline(always)]
-fn number<'a>(key: Token<'a>, t: &[u8], at: usize) -> Result<FieldValue<'a>, Box<Failure>> {
-    if let Some(v) = small_integer(t) {
-        return Ok(FieldValue::Integer(v));
-    }
-    let (value, form) = match t.split_last() {
-        Some((b'i', digits)) => (
-            parse_i64(digits).map(FieldValue::Integer),
-            NumberForm::Integer,
-        ),
-        Some((b'u', digits)) => (
-            parse_u64(digits).map(FieldValue::UInteger),
-            NumberForm::Unsigned,
-        ),
-        _ => (parse_f64(t).map(FieldValue::Float), NumberForm::Float),
-    };
-    value.map_err(|e| number_failure(key, t, at, form, e))
-}
-
-/// A boolean in any of its spellings.
-#[inline(always)]
-fn boolean(word: &[u8]) -> Option<bool> {
-    match word {
-        b"t" | b"T" | b"true" | b"True" | b"TRUE" => Some(true),
-        b"f" | b"F" | b"false" | b"False" | b"FALSE" => Some(false),
-        _ => None,
-    }
-}
-
-/// `D{1,4}i`, the commonest literal of metrics (percentages, counts, codes), decoded in place:
-/// the general path's calls cost more than the digits.
-#[inline(always)]
-fn small_integer(t: &[u8]) -> Option<i64> {
-    match t {
-        [d @ .., b'i'] if !d.is_empty() && d.len() <= 4 => d.iter().try_fold(0i64, |v, &c| {
-            let x = c.wrapping_sub(b'0');
-            (x <= 9).then_some(v * 10 + i64::from(x))
-        }),
-        _ => None,
-    }
-}
-
-/// Says why `t` is not a number of its form.
-#[cold]
-#[inline(never)]
-fn number_failure(
-    key: Token<'_>,
-    t: &[u8],
-    at: usize,
-    form: NumberForm,
-    error: NumError,
-) -> Box<Failure> {
-    let key = key.raw;
-    let digits = &t[..t.len().saturating_sub(1)];
-    let (kind, message) = match (form, error) {
-        (NumberForm::Integer, NumError::Invalid) => (
-            ErrorKind::InvalidInteger,
-            format!(
-                "expected an integer (digits with an optional '-') before 'i' in the value of \
-                 field \"{key}\", found \"{}\"",
-                show(t)
-            ),
-        ),
-        (NumberForm::Integer, NumError::Overflow) => (
-            ErrorKind::IntegerOverflow,
-            format!(
-                "integer {} of field \"{key}\" is outside the signed 64-bit range \
-                 -9223372036854775808..=9223372036854775807",
-                show(digits)
-            ),
-        ),
-        (NumberForm::Unsigned, NumError::Invalid) => (
-            ErrorKind::InvalidUnsigned,
-            format!(
-                "expected an unsigned integer (digits only, no sign) before 'u' in the value of \
-                 field \"{key}\", found \"{}\"",
-                show(t)
-            ),
-        ),
-        (NumberForm::Unsigned, NumError::Overflow) => (
-            ErrorKind::UnsignedOverflow,
-            format!(
-                "unsigned integer {} of field \"{key}\" is outside the range 0..=18446744073709551615",
-                show(digits)
-            ),
-        ),
-        (NumberForm::Float, NumError::Invalid) => (
-            ErrorKind::InvalidFloat,
-            format!(
-                "expected a number as the value of field \"{key}\" (like 1, -1.5 or 1.5e3; \
-                 suffix i for an integer, u for an unsigned integer), found \"{}\"",
-                show(t)
-            ),
-        ),
-        (NumberForm::Float, NumError::Overflow) => (
-            ErrorKind::InvalidFloat,
-            format!("float {} of field \"{key}\" is too large for a 64-bit float", show(t)),
-        ),
-    };
-    Failure::new(kind, at..at + t.len(), message)
-}
-
-/// Skips spaces and tabs (leading whitespace of a line, which InfluxDB ignores).
-fn skip_blanks(b: &[u8], mut i: usize) -> usize {
-    while matches!(b.get(i), Some(b' ' | b'\t')) {
-        i += 1;
-    }
-    i
-}
-
-/// Describes the byte at `i` for a message: `end of line`, `' '`, `','`, `'é'`.
-fn found(b: &[u8], i: usize) -> String {
-    if is_eol(b, i) {
-        return String::from("end of line");
-    }
-    let rest = &b[i..b.len().min(i + 4)];
-    let c = match core::str::from_utf8(rest) {
-        Ok(s) => s.chars().next(),
-        Err(e) if e.valid_up_to() > 0 => core::str::from_utf8(&rest[..e.valid_up_to()])
-            .ok()
-            .and_then(|s| s.chars().next()),
-        Err(_) => None,
-    };
-    match c {
-        Some(c) => format!("'{c}'"),
-        None => format!("byte 0x{:02x}", b[i]),
-    }
-}
-
-/// Text for a message: lossy UTF-8, at most 40 characters.
-fn show(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    match text.char_indices().nth(40) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.into_owned(),
     }
 }
