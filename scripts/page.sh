@@ -6,10 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stamp=target/web/page.stamp
-newer=$( [ -f "$stamp" ] && [ -f dist/index.html ] \
-    && find index.html Trunk.toml Cargo.toml Cargo.lock crates -path crates/server -prune \
-        -o -newer "$stamp" -print -quit )
-if [ -f "$stamp" ] && [ -f dist/index.html ] && [ -z "$newer" ]; then
+if [ -f "$stamp" ] && [ -f dist/index.html ] \
+    && [ -z "$(find index.html Trunk.toml Cargo.toml Cargo.lock crates -path crates/server -prune \
+        -o -newer "$stamp" -print -quit)" ]; then
     echo "[page] dist/ is up to date"
     exit 0
 fi
