@@ -4,7 +4,7 @@
 //! background, and the removal is finished on the next start if it was interrupted), and shutdown
 //! (persist everything, or leave a replayable WAL).
 use crate::buffer::Buffer;
-use crate::catalog::{Catalog, CatalogError, CATALOG_FILE};
+use crate::catalog::{Catalog, CatalogError, CatalogLimits, CATALOG_FILE};
 use crate::duration::parse_duration;
 use crate::persist::{
     database_prefix, CatalogSource, DecodeError, PersistConfig, PersistHandle, PersistedRows,
@@ -103,6 +103,7 @@ impl Durability {
         data_dir: &Path,
         buffer: Arc<Buffer>,
         max_unpersisted: u64,
+        limits: CatalogLimits,
     ) -> Result<(Durability, Writer), StartError> {
         let store = Store::from_args(&args.store, data_dir)?;
         let object_store = store.object_store();
@@ -117,7 +118,7 @@ impl Durability {
                 tracing::info!("catalog taken from the object store");
             }
         }
-        let catalog = Arc::new(Catalog::open(data_dir)?);
+        let catalog = Arc::new(Catalog::open(data_dir)?.with_limits(limits));
         // Before anything reads or writes Parquet: files of older versions move to id paths.
         let moved = crate::persist::migrate(&catalog, &store).await?;
         if moved > 0 {

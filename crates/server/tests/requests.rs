@@ -276,7 +276,7 @@ fn empty_writes_and_unknown_routes() {
 
 #[test]
 fn databases_configure_and_limit() {
-    let s = Server::start(&[]);
+    let s = Server::start(&["--max-databases", "5"]);
     let json_ct = [("Content-Type", "application/json")];
     let create = |db: &str| {
         s.request(
@@ -308,7 +308,7 @@ fn databases_configure_and_limit() {
         (r.status, r.json()),
         (
             422,
-            json!({"error": "Adding a new database would exceed limit of 5 databases"})
+            json!({"error": "Adding a new database would exceed limit of 5 databases (set by --max-databases)"})
         )
     );
     let r = s.post("/api/v2/write?bucket=six", "m f=1");
@@ -344,7 +344,7 @@ fn databases_configure_and_limit() {
 
 #[test]
 fn column_and_table_limits_are_named() {
-    let s = Server::start(&[]);
+    let s = Server::start(&["--max-tables", "2000"]);
     let fields: Vec<String> = (0..501).map(|i| format!("f{i}=1")).collect();
     let body = format!("ok f=1\nwide {}\n", fields.join(","));
     let r = s.post("/api/v3/write_lp?db=d", &body);
@@ -352,7 +352,7 @@ fn column_and_table_limits_are_named() {
     assert_eq!(
         r.json()["data"][0]["error_message"],
         "Update to schema would exceed number of columns per table limit of 500 columns \
-         (column 3396: too many columns: this line has 501 tags and fields, more than the limit \
+         (set by --max-columns-per-table) (column 3396: too many columns: this line has 501 tags and fields, more than the limit \
          of 500 columns per table)"
     );
     assert_eq!(r.json()["data"][0]["line_number"], 2);
@@ -367,6 +367,52 @@ fn column_and_table_limits_are_named() {
         .as_str()
         .unwrap()
         .starts_with("Update to schema would exceed number of tables limit"));
+    assert!(data[0]["error_message"]
+        .as_str()
+        .unwrap()
+        .ends_with("(limit: 2000, set by --max-tables)"));
+}
+
+/// The defaults stop no ordinary use: more databases than InfluxDB 3 Core's 5 and tables past its
+/// 2000; a lowered column limit reaches the line check, with the flag named.
+#[test]
+fn catalog_limits_are_flags() {
+    let s = Server::start(&[]);
+    for i in 0..12 {
+        let r = s.post(&format!("/api/v3/write_lp?db=db{i}"), "m f=1");
+        assert_eq!(r.status, 204, "{}", r.body);
+    }
+    let tables: String = (0..2500).map(|i| format!("t{i} f=1\n")).collect();
+    let r = s.post("/api/v3/write_lp?db=db0", &tables);
+    assert_eq!(r.status, 204, "{}", &r.body[..200.min(r.body.len())]);
+
+    let s = Server::start(&["--max-columns-per-table", "3", "--max-databases", "1"]);
+    let r = s.post(
+        "/api/v3/write_lp?db=d",
+        "m a=1,b=2,c=3,d=4\nm a=1,b=2,c=3\nm e=1",
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    let data = r.json()["data"].as_array().unwrap().clone();
+    assert_eq!(data.len(), 2, "{data:?}");
+    assert_eq!(data[0]["line_number"], 1);
+    assert!(data[0]["error_message"]
+        .as_str()
+        .unwrap()
+        .contains("limit of 3 columns (set by --max-columns-per-table)"));
+    assert_eq!(data[1]["line_number"], 3);
+    let r = s.post("/api/v3/write_lp?db=other", "m f=1");
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        r.json()["error"],
+        "Adding a new database would exceed limit of 1 databases (set by --max-databases)"
+    );
+    let r = s.request(
+        "POST",
+        "/api/v3/configure/database",
+        &[("Content-Type", "application/json")],
+        br#"{"db":"other"}"#,
+    );
+    assert_eq!(r.status, 422);
 }
 
 #[test]

@@ -13,7 +13,10 @@
 //! InfluxDB 3: WAL records and Parquet paths use ids, never names, so a name of any length or byte
 //! never reaches a path, and a deleted database's records and files can never reach a new database
 //! of the same name. Deleting a database leaves a tombstone (its id) until its files are removed.
+pub mod limits;
 pub mod names;
+
+pub use limits::CatalogLimits;
 
 use parking_lot::{Mutex, RwLock};
 use std::collections::{BTreeMap, HashMap};
@@ -25,11 +28,6 @@ use std::sync::Arc;
 use linewise_core::{ColumnKind, KnownSchema};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
-
-/// InfluxDB 3 Core's limits (`CORE_NUM_*_LIMIT`).
-pub const MAX_DATABASES: usize = 5;
-pub const MAX_TABLES: usize = 2000;
-pub const MAX_COLUMNS_PER_TABLE: usize = 500;
 
 /// The catalog's file name, in the data directory and in a remote object store.
 pub const CATALOG_FILE: &str = "catalog.json";
@@ -221,8 +219,9 @@ impl SchemaChanges {
 
 #[derive(Debug, Error)]
 pub enum CatalogError {
-    #[error("Adding a new database would exceed limit of {MAX_DATABASES} databases")]
-    TooManyDatabases,
+    /// InfluxDB 3's words (clients match on them), then the flag that raises the limit.
+    #[error("Adding a new database would exceed limit of {0} databases (set by --max-databases)")]
+    TooManyDatabases(usize),
     #[error("attempted to create a resource that already exists")]
     AlreadyExists,
     #[error("database not found: {0}")]
@@ -250,6 +249,7 @@ pub struct Catalog {
     state: RwLock<Arc<CatalogState>>,
     commit_lock: Mutex<()>,
     deleted: Arc<tokio::sync::Notify>,
+    limits: CatalogLimits,
 }
 
 impl Catalog {
@@ -279,12 +279,24 @@ impl Catalog {
             state: RwLock::new(Arc::new(state)),
             commit_lock: Mutex::new(()),
             deleted: Arc::default(),
+            limits: CatalogLimits::DEFAULT,
         };
         if assigned {
             // Kept at once: Parquet paths and WAL records name these ids from now on.
             catalog.persist(&catalog.snapshot())?;
         }
         Ok(catalog)
+    }
+
+    /// The same catalog enforcing `limits` from now on. Lowering a limit below what the catalog
+    /// already holds keeps everything; it only refuses more.
+    pub fn with_limits(mut self, limits: CatalogLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    pub fn limits(&self) -> CatalogLimits {
+        self.limits
     }
 
     /// Notified whenever a database is deleted (its files are then to be removed).
@@ -322,6 +334,7 @@ impl Catalog {
             state: RwLock::new(Arc::new(Self::empty_state())),
             commit_lock: Mutex::new(()),
             deleted: Arc::default(),
+            limits: CatalogLimits::DEFAULT,
         }
     }
 
@@ -371,8 +384,8 @@ impl Catalog {
 
     pub fn create_database(&self, name: &str) -> Result<(), CatalogError> {
         self.update(|s| {
-            if s.databases.len() >= MAX_DATABASES {
-                return Err(CatalogError::TooManyDatabases);
+            if s.databases.len() >= self.limits.databases() {
+                return Err(CatalogError::TooManyDatabases(self.limits.databases()));
             }
             if s.databases.contains_key(name) {
                 return Err(CatalogError::AlreadyExists);
@@ -421,8 +434,8 @@ impl Catalog {
                 if !changes.create_database {
                     return Err(CatalogError::Conflict);
                 }
-                if s.databases.len() >= MAX_DATABASES {
-                    return Err(CatalogError::TooManyDatabases);
+                if s.databases.len() >= self.limits.databases() {
+                    return Err(CatalogError::TooManyDatabases(self.limits.databases()));
                 }
                 let new = s.new_database()?;
                 s.databases.insert(db.into(), new);
@@ -434,7 +447,7 @@ impl Catalog {
                     .get(db)
                     .is_some_and(|d| d.tables.contains_key(table));
                 if !exists {
-                    if tables >= MAX_TABLES {
+                    if tables >= self.limits.tables() {
                         return Err(CatalogError::Conflict);
                     }
                     tables += 1;
@@ -455,7 +468,7 @@ impl Catalog {
                     Some(_) => return Err(CatalogError::Conflict),
                     None => {
                         if *column_type != ColumnKind::Time
-                            && t.data_columns() >= MAX_COLUMNS_PER_TABLE
+                            && t.data_columns() >= self.limits.columns_per_table()
                         {
                             return Err(CatalogError::Conflict);
                         }
@@ -615,19 +628,22 @@ mod tests {
     }
 
     #[test]
-    fn database_limit_is_five() {
-        let c = Catalog::in_memory();
-        for i in 0..MAX_DATABASES {
+    fn database_limit_is_the_flags() {
+        let c = Catalog::in_memory().with_limits(CatalogLimits {
+            databases: 5,
+            ..CatalogLimits::DEFAULT
+        });
+        for i in 0..5 {
             c.create_database(&format!("db{i}")).unwrap();
         }
         let err = c.create_database("db9").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "Adding a new database would exceed limit of 5 databases"
+            "Adding a new database would exceed limit of 5 databases (set by --max-databases)"
         );
         assert!(matches!(
             c.create_database("db0"),
-            Err(CatalogError::TooManyDatabases)
+            Err(CatalogError::TooManyDatabases(5))
         ));
         c.delete_database("db0").unwrap();
         c.create_database("db9").unwrap();

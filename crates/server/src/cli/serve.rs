@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use linewise_server::buffer::Buffer;
+use linewise_server::catalog::CatalogLimits;
 use linewise_server::durability::{Durability, DurabilityArgs};
 use linewise_server::duration::positive_duration;
 use linewise_server::flight::Grpc;
@@ -36,6 +37,8 @@ pub struct Args {
     without_auth: bool,
     #[command(flatten)]
     durability: DurabilityArgs,
+    #[command(flatten)]
+    catalog_limits: CatalogLimits,
     /// Largest request body, before and after gzip decompression.
     #[arg(long, env = "LINEWISE_MAX_REQUEST_SIZE", default_value_t = 10 * 1024 * 1024)]
     max_request_size: usize,
@@ -142,6 +145,7 @@ async fn serve(args: Args) -> Result<(), ServeError> {
         &args.data_dir,
         Arc::new(Buffer::new(args.max_buffer_size)),
         args.max_buffer_size as u64,
+        args.catalog_limits,
     )
     .await?;
     tracing::info!(

@@ -157,7 +157,7 @@ pub async fn delete(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
 fn catalog_error(e: CatalogError) -> Response {
     match e {
         CatalogError::AlreadyExists => text(StatusCode::CONFLICT, e.to_string()),
-        CatalogError::TooManyDatabases => {
+        CatalogError::TooManyDatabases(_) => {
             error_json(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string())
         }
         CatalogError::DatabaseNotFound(_) => error_json(StatusCode::NOT_FOUND, &e.to_string()),

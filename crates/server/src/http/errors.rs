@@ -228,12 +228,12 @@ fn write_error(e: WriteError, dialect: Dialect) -> Response {
             "write buffer error: incoming write was empty",
         ),
         (WriteError::Empty, _) => text(StatusCode::BAD_REQUEST, "incoming write was empty"),
-        (e @ WriteError::TooManyDatabases, V2) => v2(
+        (e @ WriteError::TooManyDatabases(_), V2) => v2(
             StatusCode::BAD_REQUEST,
             "invalid",
             &format!("write buffer error: catalog update error: {e}"),
         ),
-        (e @ WriteError::TooManyDatabases, _) => {
+        (e @ WriteError::TooManyDatabases(_), _) => {
             error_json(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string())
         }
         (WriteError::Rejected(line), V2) => v2(

@@ -18,7 +18,7 @@ use thiserror::Error;
 use tokio::sync::Notify;
 
 use crate::buffer::{Buffer, BufferError, WriteBatch};
-use crate::catalog::{Catalog, CatalogError, CatalogState, DbId, MAX_DATABASES};
+use crate::catalog::{Catalog, CatalogError, CatalogState, DbId};
 use batch::{BatchIds, LoggedWrite};
 use cpu::CpuSlots;
 pub use line_error::LineError;
@@ -92,8 +92,8 @@ pub struct WriteOutcome {
 pub enum WriteError {
     #[error("incoming write was empty")]
     Empty,
-    #[error("Adding a new database would exceed limit of {MAX_DATABASES} databases")]
-    TooManyDatabases,
+    #[error(transparent)]
+    TooManyDatabases(CatalogError),
     /// `accept_partial=false` and a line failed: nothing was stored.
     #[error("line {}: {}", .0.line_number, .0.error_message)]
     Rejected(LineError),
@@ -211,17 +211,20 @@ impl Writer {
             attempt += 1;
             let snapshot = self.catalog.snapshot();
             let validated_against = snapshot.databases.get(req.db).map(|d| d.id);
-            if validated_against.is_none() && snapshot.databases.len() >= MAX_DATABASES {
-                return Err(WriteError::TooManyDatabases);
+            let limits = self.catalog.limits();
+            if validated_against.is_none() && snapshot.databases.len() >= limits.databases() {
+                return Err(WriteError::TooManyDatabases(
+                    CatalogError::TooManyDatabases(limits.databases()),
+                ));
             }
-            let v = validate::validate(&snapshot, req, now)?;
+            let v = validate::validate(&snapshot, &limits, req, now)?;
             if !v.changes.columns.is_empty() {
                 match self.catalog.commit(req.db, &v.changes) {
                     Ok(()) => {}
                     Err(CatalogError::Conflict) if attempt < MAX_COMMIT_ATTEMPTS => continue,
                     Err(CatalogError::Conflict) => return Err(WriteError::Contention),
-                    Err(CatalogError::TooManyDatabases) => {
-                        return Err(WriteError::TooManyDatabases)
+                    Err(e @ CatalogError::TooManyDatabases(_)) => {
+                        return Err(WriteError::TooManyDatabases(e))
                     }
                     Err(e) => return Err(WriteError::Catalog(e)),
                 }

@@ -15,9 +15,7 @@ use thiserror::Error;
 use super::line_error::{normalized_line, physical_line, LineError};
 use super::{WriteError, WriteRequest};
 use crate::buffer::WriteBatch;
-use crate::catalog::{
-    CatalogState, DatabaseSchema, SchemaChanges, MAX_COLUMNS_PER_TABLE, MAX_TABLES,
-};
+use crate::catalog::{CatalogLimits, CatalogState, DatabaseSchema, SchemaChanges};
 
 pub(super) struct Validated {
     pub batch: WriteBatch,
@@ -26,18 +24,20 @@ pub(super) struct Validated {
     pub changes: SchemaChanges,
 }
 
-/// A catalog limit a line would pass, in InfluxDB 3's words (clients match on them).
+/// A catalog limit a line would pass, in InfluxDB 3's words (clients match on them), then the
+/// flag that raises it.
 #[derive(Debug, Error)]
 enum LimitError {
-    #[error("Update to schema would exceed number of tables limit: attempted to create table but already have {have} table(s) (limit: {MAX_TABLES})")]
-    Tables { have: usize },
-    #[error("Update to schema would exceed number of columns per table limit of {MAX_COLUMNS_PER_TABLE} columns")]
-    Columns,
+    #[error("Update to schema would exceed number of tables limit: attempted to create table but already have {have} table(s) (limit: {max}, set by --max-tables)")]
+    Tables { have: usize, max: usize },
+    #[error("Update to schema would exceed number of columns per table limit of {max} columns (set by --max-columns-per-table)")]
+    Columns { max: usize },
 }
 
 /// The tables and columns the lines accepted so far add to the catalog.
 struct Staged<'a> {
     known: &'a DatabaseSchema,
+    limits: &'a CatalogLimits,
     tables_in_catalog: usize,
     new_tables: HashSet<String>,
     /// Tables given a `time` column by this request.
@@ -54,16 +54,18 @@ impl Staged<'_> {
         let table_exists = stored.is_some() || self.new_tables.contains(table);
         if !table_exists {
             let have = self.tables_in_catalog + self.new_tables.len();
-            if have >= MAX_TABLES {
-                return Err(LimitError::Tables { have });
+            let max = self.limits.tables();
+            if have >= max {
+                return Err(LimitError::Tables { have, max });
             }
         }
         let count = *self
             .column_counts
             .entry(table.to_string())
             .or_insert_with(|| stored.map_or(0, |t| t.data_columns()));
-        if count + added.len() > MAX_COLUMNS_PER_TABLE {
-            return Err(LimitError::Columns);
+        let max = self.limits.columns_per_table();
+        if count + added.len() > max {
+            return Err(LimitError::Columns { max });
         }
         self.column_counts
             .insert(table.to_string(), count + added.len());
@@ -89,10 +91,11 @@ impl Staged<'_> {
 
 /// The error of a line that parsed but is invalid. A line wider than any table may be is
 /// InfluxDB's column-limit error (422), with where the core found it.
-fn invalid_line(d: &Diagnostic, line: &Line<'_>) -> LineError {
+fn invalid_line(d: &Diagnostic, line: &Line<'_>, limits: &CatalogLimits) -> LineError {
     let limit = d.kind == ErrorKind::TooManyColumns;
     let error_message = if limit {
-        format!("{} ({})", LimitError::Columns, d.influx_message())
+        let max = limits.columns_per_table();
+        format!("{} ({})", LimitError::Columns { max }, d.influx_message())
     } else {
         d.influx_message().into_owned()
     };
@@ -106,6 +109,7 @@ fn invalid_line(d: &Diagnostic, line: &Line<'_>) -> LineError {
 
 pub(super) fn validate(
     snapshot: &CatalogState,
+    limits: &CatalogLimits,
     req: &WriteRequest<'_>,
     now_ns: i64,
 ) -> Result<Validated, WriteError> {
@@ -113,6 +117,7 @@ pub(super) fn validate(
     let known = snapshot.databases.get(req.db).unwrap_or(&empty);
     let mut staged = Staged {
         known,
+        limits,
         tables_in_catalog: snapshot.table_count(),
         new_tables: HashSet::new(),
         timed: HashSet::new(),
@@ -123,8 +128,8 @@ pub(super) fn validate(
         },
     };
     // A line with more columns than any table may hold is refused before its columns are checked.
-    let mut checker =
-        Checker::new(req.precision, now_ns, Some(known)).with_max_columns(MAX_COLUMNS_PER_TABLE);
+    let mut checker = Checker::new(req.precision, now_ns, Some(known))
+        .with_max_columns(limits.columns_per_table());
     let mut records = checker.check(parse_lines(req.body.as_bytes()));
     let mut columns = ColumnsBuilder::new();
     let mut errors = Vec::new();
@@ -153,7 +158,7 @@ pub(super) fn validate(
                 original_line: physical_line(req.body, &d),
                 limit: false,
             },
-            Err(Rejection::Invalid(d)) => invalid_line(&d, &line),
+            Err(Rejection::Invalid(d)) => invalid_line(&d, &line, limits),
             Err(Rejection::Refused(limit)) => LineError {
                 error_message: limit.to_string(),
                 line_number: line.line_number,
