@@ -21,7 +21,9 @@ trap 'kill $(jobs -p) 2>/dev/null' EXIT
 say "building the server and the page (the first time takes a while; logs in target/run/)"
 cargo build --release -p linewise-server >target/run/server.log 2>&1 &
 server=$!
-(scripts/setup.sh run && scripts/page.sh) >target/run/page.log 2>&1 &
+# The API answers once the server is built, so its build comes first: the tools and the page run
+# at a lower priority and take the cores the server build leaves idle (its serial stretches).
+(nice -n 15 scripts/setup.sh run && nice -n 15 scripts/page.sh) >target/run/page.log 2>&1 &
 page=$!
 
 crates=$(cargo tree -q -p linewise-server -e normal,build --prefix none | sort -u | wc -l)
