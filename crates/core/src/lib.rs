@@ -28,6 +28,7 @@ pub mod column;
 pub mod columns;
 
 pub mod check;
+pub mod csv;
 pub mod diagnostic;
 pub mod known;
 mod number;

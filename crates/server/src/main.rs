@@ -21,6 +21,8 @@ enum Command {
     Serve(Box<cli::serve::Args>),
     /// Validate line protocol like a compiler: exit 0 if every line is valid, 1 if not, 2 on usage/I/O errors.
     Check(cli::check::Args),
+    /// Turn CSV into line protocol (the page's conversion): roles guessed, changed with --column.
+    Convert(cli::convert::Args),
     /// Send line protocol to a server in gzipped batches, with retries and progress.
     Write(cli::write::Args),
     /// Run SQL against a server and print the result.
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve(args) => cli::serve::run(*args),
         Command::Check(args) => cli::check::run(args),
+        Command::Convert(args) => cli::convert::run(args),
         Command::Write(args) => cli::write::run(args),
         Command::Query(args) => cli::query::run(args),
     }

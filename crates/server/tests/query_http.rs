@@ -417,3 +417,81 @@ fn cli_prints_a_table_and_other_formats() {
         .unwrap()
         .contains("cannot reach"));
 }
+
+/// The seed's home data as CSV (`time,room,temp,hum,co`, RFC 3339 times), converted by
+/// `linewise convert --from csv` with the guessed mapping, written, and read back exactly.
+#[test]
+fn home_csv_converts_to_the_seed_rows() {
+    let server = Server::start(&[]);
+    let csv = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/home.csv");
+    let out = cli(&server, &["convert", "--from", "csv", csv]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "--measurement home --delimiter , --precision ns --column time=time:rfc3339 \
+             --column room=tag --column temp=float --column hum=float --column co=integer"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("26 points written, 0 rows skipped"),
+        "{stderr}"
+    );
+    let lp = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        lp.lines().next(),
+        Some("home,room=Living\\ Room temp=21.1,hum=35.9,co=0i 1641024000000000000")
+    );
+    let reply = server.post("/api/v3/write_lp?db=csv&precision=nanosecond", &lp);
+    assert_eq!(reply.status, 204, "{}", reply.body);
+    assert_eq!(
+        json_rows(&query_json(&server, "csv", SELECT_HOME)),
+        expected_rows()
+    );
+
+    // A flag changes a role (the guess takes `temp` with "warm" in it for text); a row that
+    // does not fit is named by file, line and column and skipped.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("rooms.csv");
+    std::fs::write(
+        &bad,
+        "time,room,temp\n1641024000,Kitchen,21.5\n1641027600,Kitchen,warm\n",
+    )
+    .unwrap();
+    let bad = bad.to_str().unwrap();
+    let out = cli(
+        &server,
+        &[
+            "convert",
+            "--from",
+            "csv",
+            "--precision",
+            "s",
+            "--column",
+            "room=string",
+            "--column",
+            "temp=float",
+            bad,
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{bad}:3:3: temp: expected a number, found \"warm\""
+        )),
+        "{stderr}"
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "rooms room=\"Kitchen\",temp=21.5 1641024000\n"
+    );
+    let out = cli(
+        &server,
+        &["convert", "--from", "csv", "--column", "nope=tag", bad],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("--column nope: the CSV has no such column (it has time, room, temp)"));
+}

@@ -1,5 +1,6 @@
 //! One module per subcommand; each owns its `Args` and `run`.
 pub mod check;
+pub mod convert;
 pub mod query;
 pub mod serve;
 pub mod write;
