@@ -1,13 +1,16 @@
 //! `linewise check`: validates line protocol like a compiler. Exit 0 when every line is valid,
 //! 1 when some line is invalid, 2 on usage or I/O errors.
 use std::convert::Infallible;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use linewise_core::{parse_lines, Checker, Line, Lines, Precision, Rejection};
 
+mod input;
 mod json;
+
+use input::Input;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -38,10 +41,9 @@ pub fn run(args: Args) -> ExitCode {
         args.file.display().to_string()
     };
     let input = if stdin {
-        let mut buf = Vec::new();
-        io::stdin().read_to_end(&mut buf).map(|_| buf)
+        Input::stdin()
     } else {
-        std::fs::read(&args.file)
+        Input::file(&args.file)
     };
     let input = match input {
         Ok(input) => input,
