@@ -73,6 +73,9 @@ pub struct BatchValidator<'s> {
     last: Option<u64>,
     /// The columns the last accepted line added.
     added: Vec<NewColumn>,
+    /// Columns (tags, then fields, by index) of the line being checked that this batch has not
+    /// seen yet: all that [`BatchValidator::remember`] has to record.
+    unseen: Vec<usize>,
     max_columns: usize,
 }
 
@@ -149,6 +152,7 @@ impl<'s> BatchValidator<'s> {
             layouts: Map::default(),
             last: None,
             added: Vec::new(),
+            unseen: Vec::new(),
             max_columns: usize::MAX,
         }
     }
@@ -244,7 +248,10 @@ impl<'s> BatchValidator<'s> {
     /// The per-column checks of a line whose layout is new; fills `added`.
     fn check_columns(&mut self, line: &Line<'_>) -> Result<(), Diagnostic> {
         self.added.clear();
+        self.unseen.clear();
         let table = line.measurement.unescaped();
+        // The table's columns are looked up once for the line, not once per column.
+        let seen = self.tables.get(table.as_ref());
         let tags: Vec<Cow<'_, str>> = line.tags.iter().map(|(k, _)| k.unescaped()).collect();
         let fields: Vec<Cow<'_, str>> = line.fields.iter().map(|(k, _)| k.unescaped()).collect();
         let repeats = repeats(&tags, &fields);
@@ -261,7 +268,14 @@ impl<'s> BatchValidator<'s> {
                     format!("tag key '{name}' appears twice in this line (first at column {first}); keep one"),
                 ));
             }
-            match self.known(&table, name) {
+            let known = match seen.and_then(|t| t.get(name.as_ref())) {
+                Some(s) => Some((s.kind, Origin::Batch(s.line))),
+                None => {
+                    self.unseen.push(i);
+                    stored(self.schema, &table, name)
+                }
+            };
+            match known {
                 Some((kind, origin)) if kind != ColumnKind::Tag => {
                     return Err(conflict(line, raw, name, kind, ColumnKind::Tag, origin));
                 }
@@ -299,7 +313,14 @@ impl<'s> BatchValidator<'s> {
                     Origin::SameLine,
                 ));
             }
-            match self.known(&table, name) {
+            let known = match seen.and_then(|t| t.get(name.as_ref())) {
+                Some(s) => Some((s.kind, Origin::Batch(s.line))),
+                None => {
+                    self.unseen.push(tags.len() + i);
+                    stored(self.schema, &table, name)
+                }
+            };
+            match known {
                 Some((kind, origin)) if kind != got => {
                     return Err(conflict(line, raw, name, kind, got, origin));
                 }
@@ -363,32 +384,26 @@ impl<'s> BatchValidator<'s> {
     }
 
     /// The kind a column already has: from an earlier line of the batch, else from the schema.
-    fn known(&self, table: &str, column: &str) -> Option<(ColumnKind, Origin)> {
-        if let Some(seen) = self.tables.get(table).and_then(|t| t.get(column)) {
-            return Some((seen.kind, Origin::Batch(seen.line)));
-        }
-        self.schema?
-            .column(table, column)
-            .map(|k| (k, Origin::Stored))
-    }
 
-    /// Remembers the kinds of an accepted line's columns, and its layout.
+    /// Remembers the kinds of the columns of an accepted line that the batch had not seen
+    /// (`check_columns` listed them), and its layout.
     fn remember(&mut self, line: &Line<'_>) {
-        let table = line.measurement.unescaped();
-        let columns = match self.tables.get_mut(table.as_ref()) {
-            Some(columns) => columns,
-            None => self.tables.entry(table.into_owned()).or_default(),
-        };
-        let kinds = line.tags.iter().map(|(k, _)| (k, ColumnKind::Tag)).chain(
-            line.fields
-                .iter()
-                .map(|(k, v)| (k, ColumnKind::Field(v.field_type()))),
-        );
-        for (key, kind) in kinds {
-            let name = key.unescaped();
-            if !columns.contains_key(name.as_ref()) {
+        if !self.unseen.is_empty() {
+            let table = line.measurement.unescaped();
+            let columns = match self.tables.get_mut(table.as_ref()) {
+                Some(columns) => columns,
+                None => self.tables.entry(table.into_owned()).or_default(),
+            };
+            for &i in &self.unseen {
+                let (key, kind) = match line.tags.get(i) {
+                    Some((k, _)) => (k, ColumnKind::Tag),
+                    None => {
+                        let (k, v) = &line.fields[i - line.tags.len()];
+                        (k, ColumnKind::Field(v.field_type()))
+                    }
+                };
                 columns.insert(
-                    name.into_owned(),
+                    key.unescaped().into_owned(),
                     Seen {
                         kind,
                         line: line.line_number,
@@ -402,6 +417,15 @@ impl<'s> BatchValidator<'s> {
         }
         self.last = Some(h);
     }
+}
+
+/// A column's kind in the known schema.
+fn stored(
+    schema: Option<&dyn KnownSchema>,
+    table: &str,
+    column: &str,
+) -> Option<(ColumnKind, Origin)> {
+    schema?.column(table, column).map(|k| (k, Origin::Stored))
 }
 
 /// Where a column's name first appears in its line.
