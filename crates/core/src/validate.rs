@@ -383,8 +383,6 @@ impl<'s> BatchValidator<'s> {
         Ok(())
     }
 
-    /// The kind a column already has: from an earlier line of the batch, else from the schema.
-
     /// Remembers the kinds of the columns of an accepted line that the batch had not seen
     /// (`check_columns` listed them), and its layout.
     fn remember(&mut self, line: &Line<'_>) {
