@@ -436,8 +436,10 @@ struct Repeat {
     also_tag: bool,
 }
 
-/// One `Repeat` per column, tags then fields, found by sorting the names: a line's columns are
-/// compared in O(n log n), not pairwise (a line with 150,000 fields took half a minute that way).
+/// One `Repeat` per column, tags then fields, found by sorting: a line's columns are compared in
+/// O(n log n), not pairwise (a line with 150,000 fields took half a minute that way). The sort is
+/// of the names' hashes, so strings are compared only where two hashes are equal — nearly never
+/// but for a real repeat.
 fn repeats(tags: &[Cow<'_, str>], fields: &[Cow<'_, str>]) -> Vec<Repeat> {
     let n = tags.len() + fields.len();
     let name = |i: usize| -> &str {
@@ -446,29 +448,52 @@ fn repeats(tags: &[Cow<'_, str>], fields: &[Cow<'_, str>]) -> Vec<Repeat> {
             None => &fields[i - tags.len()],
         }
     };
-    let mut order: Vec<usize> = (0..n).collect();
-    // Tags come before fields in this index space, so within a run of equal names the tags come
-    // first and each kind is in line order.
-    order.sort_unstable_by(|&a, &b| name(a).cmp(name(b)).then(a.cmp(&b)));
+    let mut hashed: Vec<(u64, usize)> = (0..n)
+        .map(|i| {
+            let mut h = FxHasher::default();
+            name(i).hash(&mut h);
+            (h.finish(), i)
+        })
+        .collect();
+    hashed.sort_unstable();
+    // A name whose hash no other column shares is unique: its `Repeat` stays the default.
     let mut out = alloc::vec![Repeat::default(); n];
+    let mut order = Vec::new();
+    for same_hash in hashed.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+        order.clear();
+        order.extend(same_hash.iter().map(|&(_, i)| i));
+        // Tags come before fields in this index space, so within a run of equal names the tags
+        // come first and each kind is in line order.
+        order.sort_unstable_by(|&a, &b| name(a).cmp(name(b)).then(a.cmp(&b)));
+        mark_repeats(&order, tags.len(), &name, &mut out);
+    }
+    out
+}
+
+/// Fills `out` for `order`, column indexes sorted by name and then index.
+fn mark_repeats<'n>(
+    order: &[usize],
+    tags: usize,
+    name: &impl Fn(usize) -> &'n str,
+    out: &mut [Repeat],
+) {
     for group in order.chunk_by(|&a, &b| name(a) == name(b)) {
-        let first_tag = group.iter().copied().find(|&i| i < tags.len());
-        let first_field = group.iter().copied().find(|&i| i >= tags.len());
+        let first_tag = group.iter().copied().find(|&i| i < tags);
+        let first_field = group.iter().copied().find(|&i| i >= tags);
         for &i in group {
-            out[i] = if i < tags.len() {
+            out[i] = if i < tags {
                 Repeat {
                     earlier: first_tag.filter(|&f| f != i),
                     also_tag: false,
                 }
             } else {
                 Repeat {
-                    earlier: first_field.filter(|&f| f != i).map(|f| f - tags.len()),
+                    earlier: first_field.filter(|&f| f != i).map(|f| f - tags),
                     also_tag: first_tag.is_some(),
                 }
             };
         }
     }
-    out
 }
 
 /// 1-based character column of `part` (a slice of `line.raw`) on its physical line.
