@@ -69,6 +69,9 @@ pub struct BatchValidator<'s> {
     tables: Map<String, Map<String, Seen>>,
     /// Every accepted layout (up to `MAX_LAYOUTS`), by `layout_hash`.
     layouts: Map<u64, Layout>,
+    /// The same layouts by `set_hash`, for lines that list the columns of an accepted line in
+    /// another order (writers that build lines from a map do).
+    sets: Map<u64, Layout>,
     /// The hash of the last accepted line's layout: the next line most often repeats it.
     last: Option<u64>,
     /// The columns the last accepted line added.
@@ -121,6 +124,63 @@ impl Layout {
     }
 }
 
+impl Layout {
+    /// Whether `line` has exactly this layout's columns, in any order: a one-to-one match, so
+    /// a line naming one column twice never passes for a layout that has it once.
+    fn same_columns(&self, line: &Line<'_>) -> bool {
+        if self.measurement != line.measurement.raw
+            || self.tags.len() != line.tags.len()
+            || self.fields.len() != line.fields.len()
+            || self.tags.len() + self.fields.len() > 64
+        {
+            return false;
+        }
+        let mut taken = 0u64;
+        let mut take = |j: usize| {
+            let bit = 1u64 << j;
+            let free = taken & bit == 0;
+            taken |= bit;
+            free
+        };
+        let tags_match = line.tags.iter().all(|(k, _)| {
+            self.tags
+                .iter()
+                .position(|t| t == k.raw)
+                .is_some_and(&mut take)
+        });
+        let width = self.tags.len();
+        tags_match
+            && line.fields.iter().all(|(k, v)| {
+                let t = v.field_type();
+                self.fields
+                    .iter()
+                    .position(|(f, ft)| f == k.raw && *ft == t)
+                    .is_some_and(|j| take(width + j))
+            })
+    }
+}
+
+/// A hash of the columns `Layout::same_columns` compares, whatever their order: the sum of one
+/// hash per column.
+fn set_hash(line: &Line<'_>) -> u64 {
+    let one = |tag: bool, name: &str, t: u8| {
+        let mut h = FxHasher::default();
+        h.write_u8(u8::from(tag));
+        name.hash(&mut h);
+        h.write_u8(t);
+        h.finish()
+    };
+    let mut h = FxHasher::default();
+    line.measurement.raw.hash(&mut h);
+    let tags = line.tags.iter().map(|(k, _)| one(true, k.raw, 0));
+    let fields = line
+        .fields
+        .iter()
+        .map(|(k, v)| one(false, k.raw, v.field_type() as u8 + 1));
+    tags.chain(fields)
+        .fold(h.finish(), |sum, column| sum.wrapping_add(column))
+}
+
 /// A hash of what `Layout::matches` compares.
 fn layout_hash(line: &Line<'_>) -> u64 {
     let mut h = FxHasher::default();
@@ -150,6 +210,7 @@ impl<'s> BatchValidator<'s> {
             precision,
             tables: Map::default(),
             layouts: Map::default(),
+            sets: Map::default(),
             last: None,
             added: Vec::new(),
             unseen: Vec::new(),
@@ -242,7 +303,9 @@ impl<'s> BatchValidator<'s> {
             self.last = Some(h);
             return true;
         }
-        false
+        self.sets
+            .get(&set_hash(line))
+            .is_some_and(|l| l.same_columns(line))
     }
 
     /// The per-column checks of a line whose layout is new; fills `added`.
@@ -412,6 +475,11 @@ impl<'s> BatchValidator<'s> {
         let h = layout_hash(line);
         if self.layouts.len() < MAX_LAYOUTS {
             self.layouts.entry(h).or_insert_with(|| Layout::of(line));
+        }
+        if self.sets.len() < MAX_LAYOUTS {
+            self.sets
+                .entry(set_hash(line))
+                .or_insert_with(|| Layout::of(line));
         }
         self.last = Some(h);
     }
@@ -588,6 +656,7 @@ mod tests {
             for parsed in parse_lines(input.as_bytes()) {
                 let Ok(line) = parsed else { continue };
                 full.layouts.clear();
+                full.sets.clear();
                 full.last = None;
                 let a = cached.check(&line, 0).map_err(|d| d.to_string());
                 let b = full.check(&line, 0).map_err(|d| d.to_string());
@@ -614,5 +683,28 @@ mod tests {
             results[3].is_err(),
             "the timestamp of a cached layout is still checked"
         );
+    }
+
+    #[test]
+    fn columns_in_another_order_take_the_shortcut_and_lose_no_check() {
+        let input = b"m,t=1 a=1,b=2i 1\nm,t=1 b=3i,a=4 2\nm,t=1 b=3,a=4 3\nm,t=1 a=1,a=2 4\n\
+            m,t=1 b=1i,t=2 5\n";
+        let lines: Vec<Line<'_>> = parse_lines(input).map(Result::unwrap).collect();
+        let mut v = BatchValidator::new(Precision::Second, None);
+        let mut check = |i: usize| v.check(&lines[i], 0).map_err(|d| d.to_string());
+        assert_eq!(check(0), Ok(1_000_000_000));
+        assert_eq!(check(1), Ok(2_000_000_000));
+        let conflict = check(2).unwrap_err();
+        assert!(
+            conflict.contains("first seen as integer field on line 1"),
+            "{conflict}"
+        );
+        let twice = check(3).unwrap_err();
+        assert!(twice.contains("multiple instances of 'a'"), "{twice}");
+        let clash = check(4).unwrap_err();
+        assert!(clash.contains("'t'"), "{clash}");
+        // The reordered line was answered by the set of columns, not by the full checks.
+        assert!(v.sets.contains_key(&set_hash(&lines[1])));
+        assert!(!v.layouts.contains_key(&layout_hash(&lines[1])));
     }
 }
