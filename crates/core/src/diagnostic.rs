@@ -181,6 +181,8 @@ pub struct Diagnostic {
     /// Length of the start of `message` that is InfluxDB 3's own sentence for the problem (a
     /// schema conflict), the rest being linewise's context; `None` when InfluxDB's is not kept.
     influx_len: Option<usize>,
+    /// The problem told for a person where `message` keeps InfluxDB's wording (schema conflicts).
+    plain: Option<String>,
 }
 
 impl Diagnostic {
@@ -214,6 +216,7 @@ impl Diagnostic {
             kind,
             message,
             influx_len: None,
+            plain: None,
         }
     }
 
@@ -221,6 +224,20 @@ impl Diagnostic {
     pub(crate) fn with_influx_sentence(mut self, len: usize) -> Diagnostic {
         self.influx_len = Some(len.min(self.message.len()));
         self
+    }
+
+    /// Sets the text for a person (`plain_message`).
+    pub(crate) fn with_plain(mut self, text: String) -> Diagnostic {
+        self.plain = Some(text);
+        self
+    }
+
+    /// The problem in words for a person reading an editor: for a schema conflict, what the
+    /// column is, where it was first seen, what this value is and what would fit, with no
+    /// InfluxDB type names (`iox::column_type::field::float`) to decode; otherwise `message`.
+    /// The HTTP API keeps InfluxDB's text ([`Diagnostic::influx_message`]).
+    pub fn plain_message(&self) -> &str {
+        self.plain.as_deref().unwrap_or(&self.message)
     }
 
     /// The text InfluxDB 3's write API gives for this line: a schema conflict in InfluxDB's exact

@@ -28,7 +28,9 @@ pub mod column;
 pub mod columns;
 
 pub mod check;
+pub mod convert;
 pub mod diagnostic;
+pub mod highlight;
 pub mod known;
 mod number;
 pub mod parse;

@@ -9,6 +9,7 @@ use linewise_core::{parse_lines, Checker, KnownColumns, Line, Precision, Rejecti
 
 use super::document::LineMark;
 use super::timefmt::unit_warning;
+use super::Fix;
 
 /// Records checked between two looks at the clock.
 const CLOCK_EVERY: usize = 256;
@@ -107,7 +108,8 @@ impl BatchPass<'_> {
                         column: d.column,
                         end_column: d.end_column.max(d.column),
                         kind: d.kind.as_str(),
-                        message: d.message,
+                        message: d.plain_message().to_owned(),
+                        fix: None,
                     };
                     out.errors
                         .entry((d.line as usize).max(1) - 1)
@@ -157,6 +159,7 @@ impl BatchPass<'_> {
                 end_column,
                 kind: "timestamp_unit",
                 message,
+                fix: Some(Fix::Precision(Precision::guess(ts))),
             },
         ))
     }
@@ -197,6 +200,11 @@ mod tests {
         let r = check("m f=1 1\nm f=\"x\" 2\nm f=2 3\n", Precision::Second);
         assert_eq!(r.errors.keys().copied().collect::<Vec<_>>(), vec![1]);
         assert_eq!(r.errors[&1].kind, "type_conflict");
+        assert_eq!(
+            r.errors[&1].message,
+            "column 'f' of 'm' is a float field (first seen on line 1); this value, \"x\", is a \
+             string; a float fits, such as 1.5"
+        );
         assert_eq!((r.records, r.valid), (3, 2));
         assert_eq!(
             r.time,
@@ -216,6 +224,7 @@ mod tests {
         assert_eq!(r.warnings.len(), 2);
         let w = &r.warnings[&0];
         assert_eq!((w.column, w.end_column), (7, 17));
+        assert_eq!(w.fix, Some(Fix::Precision(Precision::Second)));
         assert_eq!(r.unit_hint, Some((Precision::Second, 2)));
         assert!(check("m f=1 1641024000\n", Precision::Second)
             .warnings

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use linewise_core::{Diagnostic, Lines};
 
-use super::{Problem, Severity, Source};
+use super::{Fix, Problem, Severity, Source, WarningGroup};
 
 /// Lines parsed per step: well under a millisecond of wasm on typical lines, so the caller can
 /// stop at its time budget and let the page paint and take keystrokes.
@@ -21,6 +21,8 @@ pub struct LineMark {
     /// Stable identifier (`ErrorKind::as_str`, or a page-defined one such as `timestamp_unit`).
     pub kind: &'static str,
     pub message: String,
+    /// The repair shared by every line of its kind: such warnings are listed as one group.
+    pub fix: Option<Fix>,
 }
 
 impl LineMark {
@@ -30,6 +32,7 @@ impl LineMark {
             end_column: d.end_column.max(d.column),
             kind: d.kind.as_str(),
             message: d.message.clone(),
+            fix: None,
         }
     }
 }
@@ -343,6 +346,37 @@ impl Document {
         out
     }
 
+    /// 0-based indexes of lines with a warning and no error, in order.
+    pub fn warning_lines(&self) -> Vec<usize> {
+        self.warnings
+            .keys()
+            .copied()
+            .filter(|i| self.error_on(*i).is_none())
+            .collect()
+    }
+
+    /// The warnings that share a fix, one group per fix, in the order of their first lines: a
+    /// problems list shows "48 lines: timestamps look like seconds" once, with one button.
+    pub fn warning_groups(&self) -> Vec<WarningGroup> {
+        let mut groups: Vec<WarningGroup> = Vec::new();
+        for (&i, mark) in &self.warnings {
+            let Some(fix) = mark.fix else { continue };
+            if self.error_on(i).is_some() {
+                continue;
+            }
+            match groups.iter_mut().find(|g| g.fix == fix) {
+                Some(g) => g.lines += 1,
+                None => groups.push(WarningGroup {
+                    fix,
+                    kind: mark.kind,
+                    first_line: i as u32 + 1,
+                    lines: 1,
+                }),
+            }
+        }
+        groups
+    }
+
     pub fn warning_count(&self) -> usize {
         self.warnings
             .keys()
@@ -367,7 +401,7 @@ impl Document {
         let warnings = self
             .warnings
             .iter()
-            .filter(|(i, _)| self.error_on(**i).is_none())
+            .filter(|(i, m)| m.fix.is_none() && self.error_on(**i).is_none())
             .take(max_warnings);
         for (&i, mark) in warnings {
             out.push(Problem {
@@ -441,6 +475,7 @@ mod tests {
                 end_column: 2,
                 kind: "server",
                 message: "x".into(),
+                fix: None,
             },
         );
         apply(&mut doc, "new f=0 0\nnew f=0 0\nm f=1 1\nbad\nm f=3 3\n");
@@ -457,6 +492,7 @@ mod tests {
             end_column: 2,
             kind,
             message: message.into(),
+            fix: None,
         };
         doc.set_batch(
             BTreeMap::from([(0, mark("type_conflict", "stored as string"))]),
@@ -470,6 +506,46 @@ mod tests {
         );
         doc.clear_server_marks();
         assert_eq!(doc.error_on(0).map(|(_, s)| s), Some(Source::Batch));
+    }
+
+    #[test]
+    fn warnings_that_share_a_fix_are_one_group() {
+        let mut doc = Document::default();
+        apply(&mut doc, "m f=1 1\nm f=1 2\nm f= 3\nm f=1 4\n");
+        let warning = |fix| LineMark {
+            column: 7,
+            end_column: 8,
+            kind: "timestamp_unit",
+            message: "looks like seconds".into(),
+            fix,
+        };
+        let seconds = Some(Fix::Precision(linewise_core::Precision::Second));
+        doc.set_batch(
+            BTreeMap::new(),
+            BTreeMap::from([
+                (0, warning(seconds)),
+                (1, warning(seconds)),
+                (2, warning(seconds)),
+                (3, warning(None)),
+            ]),
+        );
+        // Line 3 has a syntax error: its warning is not shown, in the group or elsewhere.
+        assert_eq!(
+            doc.warning_groups(),
+            [WarningGroup {
+                fix: seconds.unwrap(),
+                kind: "timestamp_unit",
+                first_line: 1,
+                lines: 2
+            }]
+        );
+        let listed: Vec<u32> = doc.problems(10, 10).iter().map(|p| p.line).collect();
+        assert_eq!(
+            listed,
+            [3, 4],
+            "the error, then the one warning without a fix"
+        );
+        assert_eq!(doc.warning_lines(), [0, 1, 3]);
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! The problems panel: the error count and one row per invalid line (every one of them, also the
-//! lines scrolled out of the editor), each a link to its line.
+//! lines scrolled out of the editor), each a link to its line. Warnings that share a fix are one
+//! row for all their lines, with the fix as a button: 48 rows saying the same thing hide the rest.
 use std::fmt::Write as _;
 
 use leptos::ev;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::check::{Problem, Severity};
+use crate::check::{Fix, Problem, Severity, WarningGroup};
 use crate::components::editor::jump_to;
 use crate::html::{escape_into, group};
 use crate::state::AppState;
@@ -43,6 +44,30 @@ fn rows_html(problems: &[Problem]) -> String {
     out
 }
 
+fn groups_html(groups: &[WarningGroup]) -> String {
+    let mut out = String::new();
+    for g in groups {
+        let lines = group(g.lines);
+        let noun = if g.lines == 1 { "line" } else { "lines" };
+        let Fix::Precision(unit) = g.fix;
+        let _ = write!(
+            out,
+            "<li data-testid=\"warning-group\" data-line=\"{}\" data-kind=\"{}\" data-count=\"{}\" \
+             class=\"warning group\" role=\"option\" tabindex=\"-1\"><span class=\"sev\">warning</span>\
+             <span class=\"ln\">from Ln {}</span><span class=\"msg\">",
+            g.first_line, g.kind, g.lines, g.first_line
+        );
+        escape_into(&mut out, &format!("{lines} {noun}: {}", g.fix.problem()));
+        let _ = write!(
+            out,
+            "</span><button type=\"button\" class=\"secondary fix\" data-testid=\"group-fix\" \
+             data-precision=\"{unit}\">{}</button></li>",
+            g.fix.label()
+        );
+    }
+    out
+}
+
 /// The count badge and the list.
 #[component]
 pub fn Problems() -> impl IntoView {
@@ -55,9 +80,11 @@ pub fn Problems() -> impl IntoView {
     });
     let rows = move || {
         state.version.track();
-        state
-            .doc
-            .with_value(|d| rows_html(&d.problems(MAX_ERRORS, MAX_WARNINGS)))
+        state.doc.with_value(|d| {
+            let mut html = rows_html(&d.problems(MAX_ERRORS, MAX_WARNINGS));
+            html.push_str(&groups_html(&d.warning_groups()));
+            html
+        })
     };
     let busy = move || !state.settled.get();
     let label = move || {
@@ -89,6 +116,14 @@ pub fn Problems() -> impl IntoView {
         else {
             return;
         };
+        let fix = target.closest("[data-precision]").ok().flatten();
+        if let Some(unit) = fix.and_then(|b| b.get_attribute("data-precision")) {
+            if let Ok(unit) = unit.parse() {
+                state.precision.set(unit);
+                state.recheck_batch();
+            }
+            return;
+        }
         let Ok(Some(row)) = target.closest("[data-line]") else {
             return;
         };
