@@ -146,6 +146,31 @@ test('a schema conflict is told plainly in the page; the HTTP API keeps InfluxDB
   assert.match(await r.text(), /invalid column type for column 'temp', expected iox::column_type::field::float, got iox::column_type::field::integer/);
 });
 
+test('quick fixes from the core: all of a kind, one by its button, one by Ctrl+.', async () => {
+  const lines = ['home,room=K temp=21.5 1641024000', 'home,room=K temp=21i 1641027600',
+    'home,room=K temp=22.5, 1641031200', 'home,room=K hum=on 1641034800', 'home,room=K temp=23.5, 1641038400'];
+  await lp.paste(`${lines.join('\n')}\n`);
+  assert.deepEqual((await lp.errors()).map((e) => e.line), [2, 3, 4, 5]);
+  assert.deepEqual(await lp.page.getByTestId('quick-fix').allTextContents(),
+    ['💡 write 21.0', "💡 remove the trailing ','", '💡 quote it as a string: "on"', "💡 remove the trailing ','"]);
+  await lp.shot('00c-quick-fixes');
+  let before = await lp.checks();
+  await lp.page.getByTestId('fix-all').click();
+  await lp.settled(before);
+  assert.deepEqual((await lp.errors()).map((e) => e.line), [2, 4]);
+  before = await lp.checks();
+  await lp.page.locator('[data-testid=line-error][data-line="2"]').getByTestId('quick-fix').click();
+  await lp.settled(before);
+  assert.deepEqual((await lp.errors()).map((e) => e.line), [4]);
+  await lp.editor.evaluate((t, at) => { t.focus(); t.setSelectionRange(at, at); }, (await lp.editor.inputValue()).indexOf('hum'));
+  before = await lp.checks();
+  await lp.page.keyboard.press('Control+.');
+  await lp.settled(before);
+  assert.deepEqual(await lp.errors(), []);
+  assert.equal(await lp.editor.inputValue(), `${['home,room=K temp=21.5 1641024000', 'home,room=K temp=21.0 1641027600',
+    'home,room=K temp=22.5 1641031200', 'home,room=K hum="on" 1641034800', 'home,room=K temp=23.5 1641038400'].join('\n')}\n`);
+});
+
 test('one broken line is marked, with its message, and nothing else', async () => {
   await lp.paste(broken());
   const errors = await lp.errors();

@@ -183,6 +183,9 @@ pub struct Diagnostic {
     influx_len: Option<usize>,
     /// The problem told for a person where `message` keeps InfluxDB's wording (schema conflicts).
     plain: Option<String>,
+    /// A replacement that removes the problem: byte range in the whole input and its new text
+    /// (a conflicting value in its column's type), for [`crate::fix::quick_fix`].
+    suggestion: Option<(Range<usize>, String)>,
 }
 
 impl Diagnostic {
@@ -217,6 +220,7 @@ impl Diagnostic {
             message,
             influx_len: None,
             plain: None,
+            suggestion: None,
         }
     }
 
@@ -224,6 +228,18 @@ impl Diagnostic {
     pub(crate) fn with_influx_sentence(mut self, len: usize) -> Diagnostic {
         self.influx_len = Some(len.min(self.message.len()));
         self
+    }
+
+    /// Sets the replacement that removes the problem (bytes of the whole input).
+    pub(crate) fn with_suggestion(mut self, range: Range<usize>, text: String) -> Diagnostic {
+        self.suggestion = Some((range, text));
+        self
+    }
+
+    /// The replacement that removes the problem, if one is known: a byte range of the whole
+    /// input and its new text.
+    pub fn suggestion(&self) -> Option<(&Range<usize>, &str)> {
+        self.suggestion.as_ref().map(|(r, t)| (r, t.as_str()))
     }
 
     /// Sets the text for a person (`plain_message`).

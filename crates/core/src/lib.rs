@@ -30,6 +30,7 @@ pub mod columns;
 pub mod check;
 pub mod convert;
 pub mod diagnostic;
+pub mod fix;
 pub mod highlight;
 pub mod known;
 mod number;

@@ -536,9 +536,21 @@ fn conflict(
     );
     let influx_len = sentence.len();
     let table = line.measurement.unescaped();
-    error(line, raw, kind, format!("{sentence} ({context})"))
+    let d = error(line, raw, kind, format!("{sentence} ({context})"))
         .with_influx_sentence(influx_len)
-        .with_plain(plain_conflict(name, &table, expected, here, origin))
+        .with_plain(plain_conflict(name, &table, expected, here, origin));
+    match (expected, here) {
+        (ColumnKind::Field(t), Here::Field(value, written)) => {
+            match convert_value(value, written, t) {
+                Some(text) => {
+                    let at = line.span_of(written);
+                    d.with_suggestion(line.offset + at.start..line.offset + at.end, text)
+                }
+                None => d,
+            }
+        }
+        _ => d,
+    }
 }
 
 /// A schema conflict for a person: what the column is and where that was seen, what this value

@@ -122,6 +122,31 @@ impl AppState {
         self.submit_text(Rc::from(text), since);
     }
 
+    /// Applies the quick fix of 0-based `line`'s error, if it has one; the caret goes after it.
+    pub fn fix_line(self, line: usize) -> bool {
+        let fixed = self.doc.with_value(|d| {
+            let edit = d.edit_on(line)?;
+            Some(d.with_edits(&[(line, edit)]))
+        });
+        fixed.map(|(text, caret)| self.replace_fixed(text, caret)).is_some()
+    }
+
+    /// Applies the quick fix of every error of `kind` that has one ("fix all of this kind").
+    pub fn fix_all(self, kind: &str) {
+        let (text, caret) = self.doc.with_value(|d| d.with_edits(&d.edits_of_kind(kind)));
+        self.replace_fixed(text, caret);
+    }
+
+    /// The editor's text after quick fixes: checked again, the caret at byte `caret`.
+    fn replace_fixed(self, text: String, caret: usize) {
+        let at = text[..caret].encode_utf16().count() as u32;
+        self.replace_text(text);
+        if let Some(el) = self.editor.get_untracked() {
+            let _ = el.focus();
+            let _ = el.set_selection_range(at, at);
+        }
+    }
+
     /// The precision or the stored schema changed: only the batch check must run again.
     pub fn recheck_batch(self) {
         self.settled.set(false);

@@ -104,13 +104,7 @@ impl BatchPass<'_> {
                     }
                 }
                 Err(Rejection::Invalid(d)) => {
-                    let mark = LineMark {
-                        column: d.column,
-                        end_column: d.end_column.max(d.column),
-                        kind: d.kind.as_str(),
-                        message: d.plain_message().to_owned(),
-                        fix: None,
-                    };
+                    let mark = LineMark::from_diagnostic(&d, self.text.as_bytes());
                     out.errors
                         .entry((d.line as usize).max(1) - 1)
                         .or_insert(mark);
@@ -160,6 +154,7 @@ impl BatchPass<'_> {
                 kind: "timestamp_unit",
                 message,
                 fix: Some(Fix::Precision(Precision::guess(ts))),
+                edit: None,
             },
         ))
     }
@@ -200,6 +195,11 @@ mod tests {
         let r = check("m f=1 1\nm f=\"x\" 2\nm f=2 3\n", Precision::Second);
         assert_eq!(r.errors.keys().copied().collect::<Vec<_>>(), vec![1]);
         assert_eq!(r.errors[&1].kind, "type_conflict");
+        assert_eq!(
+            r.errors[&1].edit,
+            None,
+            "a string is no float: nothing to offer"
+        );
         assert_eq!(
             r.errors[&1].message,
             "column 'f' of 'm' is a float field (first seen on line 1); this value, \"x\", is a \

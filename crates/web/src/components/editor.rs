@@ -192,6 +192,12 @@ pub fn Editor() -> impl IntoView {
     };
     let on_keydown = move |ev: ev::KeyboardEvent| {
         let key = ev.key();
+        if key == "." && (ev.ctrl_key() || ev.meta_key()) {
+            ev.prevent_default();
+            update_caret();
+            state.fix_line(state.caret_line.get_untracked());
+            return;
+        }
         let forward = match key.as_str() {
             "F8" => !ev.shift_key(),
             "ArrowDown" if ev.alt_key() => true,
@@ -227,7 +233,15 @@ pub fn Editor() -> impl IntoView {
         state.doc.with_value(|d| {
             let total = d.line_count();
             let what = match (d.error_on(line), d.warning_on(line)) {
-                (Some((m, s)), _) => format!(" — error ({}): {}", s.as_str(), m.message),
+                (Some((m, s)), _) => match &m.edit {
+                    Some(e) => format!(
+                        " — error ({}): {} — Ctrl+. to {}",
+                        s.as_str(),
+                        m.message,
+                        e.title
+                    ),
+                    None => format!(" — error ({}): {}", s.as_str(), m.message),
+                },
                 (None, Some(m)) => format!(" — warning: {}", m.message),
                 _ => String::new(),
             };

@@ -35,10 +35,39 @@ fn rows_html(problems: &[Problem]) -> String {
             p.mark.column,
         );
         escape_into(&mut out, &p.mark.message);
+        let _ = write!(out, "</span><span class=\"src\">{}</span>", p.source.as_str());
+        if let Some(edit) = &p.mark.edit {
+            let _ = write!(
+                out,
+                "<button type=\"button\" class=\"secondary quick-fix\" data-testid=\"quick-fix\" \
+                 data-fix-line=\"{}\" title=\"Ctrl+. on the line\">💡 ",
+                p.line
+            );
+            escape_into(&mut out, &edit.title);
+            out.push_str("</button>");
+        }
+        out.push_str("</li>");
+    }
+    out
+}
+
+/// One "fix all" button per kind of error that has a quick fix on more than one line.
+fn fix_all_html(problems: &[Problem]) -> String {
+    let mut kinds: Vec<(&str, usize)> = Vec::new();
+    for p in problems.iter().filter(|p| p.mark.edit.is_some()) {
+        match kinds.iter_mut().find(|(k, _)| *k == p.mark.kind) {
+            Some((_, n)) => *n += 1,
+            None => kinds.push((p.mark.kind, 1)),
+        }
+    }
+    let mut out = String::new();
+    for (kind, n) in kinds.into_iter().filter(|(_, n)| *n > 1) {
         let _ = write!(
             out,
-            "</span><span class=\"src\">{}</span></li>",
-            p.source.as_str()
+            "<li class=\"fix-all\"><button type=\"button\" class=\"secondary\" data-testid=\"fix-all\" \
+             data-fix-kind=\"{kind}\">💡 Fix all {} lines with {}</button></li>",
+            group(n),
+            kind.replace('_', " ")
         );
     }
     out
@@ -81,7 +110,9 @@ pub fn Problems() -> impl IntoView {
     let rows = move || {
         state.version.track();
         state.doc.with_value(|d| {
-            let mut html = rows_html(&d.problems(MAX_ERRORS, MAX_WARNINGS));
+            let problems = d.problems(MAX_ERRORS, MAX_WARNINGS);
+            let mut html = fix_all_html(&problems);
+            html.push_str(&rows_html(&problems));
             html.push_str(&groups_html(&d.warning_groups()));
             html
         })
@@ -116,6 +147,21 @@ pub fn Problems() -> impl IntoView {
         else {
             return;
         };
+        let attr = |selector: &str, name: &str| {
+            target
+                .closest(selector)
+                .ok()
+                .flatten()
+                .and_then(|el| el.get_attribute(name))
+        };
+        if let Some(line) = attr("[data-fix-line]", "data-fix-line").and_then(|l| l.parse::<usize>().ok()) {
+            state.fix_line(line.saturating_sub(1));
+            return;
+        }
+        if let Some(kind) = attr("[data-fix-kind]", "data-fix-kind") {
+            state.fix_all(&kind);
+            return;
+        }
         let fix = target.closest("[data-precision]").ok().flatten();
         if let Some(unit) = fix.and_then(|b| b.get_attribute("data-precision")) {
             if let Ok(unit) = unit.parse() {
@@ -148,7 +194,7 @@ pub fn Problems() -> impl IntoView {
                 >
                     {label}
                 </span>
-                <span class="hint">"F8 / Alt+↓ next · Shift+F8 / Alt+↑ previous"</span>
+                <span class="hint">"F8 / Alt+↓ next · Shift+F8 / Alt+↑ previous · Ctrl+. quick fix"</span>
             </header>
             {move || state.busy.get().map(|p| view! {
                 <div class="progress" role="progressbar" aria-label=p.label aria-valuemin="0" aria-valuemax="100"

@@ -84,6 +84,7 @@ async fn run(state: AppState, mut job: Job, report: Report) {
                                 kind: "server",
                                 message: l.message.clone(),
                                 fix: None,
+                                edit: None,
                             },
                         );
                     }
