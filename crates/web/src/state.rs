@@ -123,12 +123,14 @@ impl AppState {
     }
 
     /// Applies the quick fix of 0-based `line`'s error, if it has one; the caret goes after it.
-    pub fn fix_line(self, line: usize) -> bool {
+    pub fn fix_line(self, line: usize) {
         let fixed = self.doc.with_value(|d| {
             let edit = d.edit_on(line)?;
             Some(d.with_edits(&[(line, edit)]))
         });
-        fixed.map(|(text, caret)| self.replace_fixed(text, caret)).is_some()
+        if let Some((text, caret)) = fixed {
+            self.replace_fixed(text, caret);
+        }
     }
 
     /// Applies the quick fix of every error of `kind` that has one ("fix all of this kind").
