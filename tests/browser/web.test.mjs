@@ -26,6 +26,8 @@ let lp;
 const consoleErrors = [];
 /** Every console error or warning and uncaught error of the first load, before any test acts. */
 const firstLoad = [];
+/** What the page said about the databases on its first load, before the token was entered. */
+let firstLoadNote;
 
 /** Collects what `page` logs as an error or warning into `into`, while `open()` says so. */
 function collectConsole(page, into, open = () => true) {
@@ -59,6 +61,7 @@ before(async () => {
   await settingsAnswered(page);
   await page.waitForLoadState('networkidle');
   loading = false;
+  firstLoadNote = await page.getByTestId('database-note').textContent();
   await page.getByTestId('token').fill(TOKEN);
   await page.getByTestId('database').fill('home');
 });
@@ -79,7 +82,7 @@ test('the page is served by linewise at / with every control the contract names'
 test('the first load logs no console error or warning, with or without a token', async () => {
   assert.deepEqual(firstLoad, []);
   // Without a token the page asks for one rather than calling the API and being refused.
-  assert.match(await lp.page.getByTestId('database-note').textContent(), /needs a token/);
+  assert.match(firstLoadNote, /needs a token/);
   // With the token remembered, the database `home` does not exist yet: the page says so, and does
   // not ask for the stored schema of a database that is not there (a 404 in the console).
   const page = await browser.context.newPage();
@@ -95,6 +98,12 @@ test('the first load logs no console error or warning, with or without a token',
   await page.close();
 });
 
+/** Scrolls the editor to its first line and waits until the backdrop draws from there. */
+async function toTop() {
+  await lp.editor.evaluate((t) => { t.scrollTop = 0; t.dispatchEvent(new Event('scroll')); });
+  await lp.page.waitForFunction(() => document.querySelector('.gutter-inner .gl')?.textContent.replace(/\D/g, '') === '1');
+}
+
 /** `[class, text]` of each coloured piece of the backdrop's line `n` (1-based, in view). */
 async function colours(n) {
   return lp.page.evaluate((line) => {
@@ -107,7 +116,7 @@ async function colours(n) {
 test('every visible line is coloured from the core\'s token spans', async () => {
   await lp.paste(`# the seed's first line, then one of every value type\n${HOME_LINES[0]}\n`
     + 'home,room=Kitchen on=true,n=5u,c=-3i,note="a \\"b\\"" 1641024000\n');
-  await lp.editor.evaluate((t) => { t.scrollTop = 0; });
+  await toTop();
   assert.deepEqual(await colours(1), [['t-comment', "# the seed's first line, then one of every value type"]]);
   assert.deepEqual(await colours(2), [
     ['t-measurement', 'home'], ['t-tag_key', 'room'], ['t-tag_value', 'Living'], ['t-escape', '\\ '],
@@ -134,7 +143,7 @@ test('a schema conflict is told plainly in the page; the HTTP API keeps InfluxDB
   assert.match(error.text, /column 'temp' of 'home' is a float field \(first seen on line 1\); this value, 21i, is an integer; a float fits: 21\.0/);
   assert.doesNotMatch(error.text, /iox::/);
   // The mark stays on top of the colours: the underlined key is still coloured inside it.
-  await lp.editor.evaluate((t) => { t.scrollTop = 0; });
+  await toTop();
   assert.equal(await lp.page.locator('.squiggle .t-field_key').textContent(), 'temp');
   const underline = await lp.page.locator('.squiggle').evaluate((s) => getComputedStyle(s).textDecorationLine);
   assert.equal(underline, 'underline');
@@ -232,7 +241,7 @@ test('a precision that does not fit the timestamps gives a warning with both dat
   assert.match(await group.locator('.msg').textContent(), /^48 lines: timestamps look like seconds$/);
   assert.equal(await group.getByTestId('group-fix').textContent(), 'Use s');
   assert.equal(await lp.count.getAttribute('data-warnings'), String(HOME_LINES.length));
-  await lp.editor.evaluate((t) => { t.scrollTop = 0; });
+  await toTop();
   const message = await lp.page.locator('.bl.warn .inline-msg').first().textContent();
   assert.match(message, /looks like seconds/);
   assert.match(message, /1970-01-01T00:00:01\.641024Z/);
