@@ -1,5 +1,6 @@
 //! Errors for one line, positioned for editors and compilers alike.
 use alloc::borrow::Cow;
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use core::fmt;
@@ -181,7 +182,15 @@ pub struct Diagnostic {
     /// Length of the start of `message` that is InfluxDB 3's own sentence for the problem (a
     /// schema conflict), the rest being linewise's context; `None` when InfluxDB's is not kept.
     influx_len: Option<usize>,
-    /// The problem told for a person where `message` keeps InfluxDB's wording (schema conflicts).
+    /// What only schema conflicts carry, boxed so that every `Result<_, Diagnostic>` of the hot
+    /// path stays small.
+    extra: Option<Box<Extra>>,
+}
+
+/// The parts of a diagnostic only schema conflicts have.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Extra {
+    /// The problem told for a person where `message` keeps InfluxDB's wording.
     plain: Option<String>,
     /// A replacement that removes the problem: byte range in the whole input and its new text
     /// (a conflicting value in its column's type), for [`crate::fix::quick_fix`].
@@ -219,8 +228,7 @@ impl Diagnostic {
             kind,
             message,
             influx_len: None,
-            plain: None,
-            suggestion: None,
+            extra: None,
         }
     }
 
@@ -232,19 +240,20 @@ impl Diagnostic {
 
     /// Sets the replacement that removes the problem (bytes of the whole input).
     pub(crate) fn with_suggestion(mut self, range: Range<usize>, text: String) -> Diagnostic {
-        self.suggestion = Some((range, text));
+        self.extra.get_or_insert_default().suggestion = Some((range, text));
         self
     }
 
     /// The replacement that removes the problem, if one is known: a byte range of the whole
     /// input and its new text.
     pub fn suggestion(&self) -> Option<(&Range<usize>, &str)> {
-        self.suggestion.as_ref().map(|(r, t)| (r, t.as_str()))
+        let (r, t) = self.extra.as_ref()?.suggestion.as_ref()?;
+        Some((r, t.as_str()))
     }
 
     /// Sets the text for a person (`plain_message`).
     pub(crate) fn with_plain(mut self, text: String) -> Diagnostic {
-        self.plain = Some(text);
+        self.extra.get_or_insert_default().plain = Some(text);
         self
     }
 
@@ -253,7 +262,10 @@ impl Diagnostic {
     /// InfluxDB type names (`iox::column_type::field::float`) to decode; otherwise `message`.
     /// The HTTP API keeps InfluxDB's text ([`Diagnostic::influx_message`]).
     pub fn plain_message(&self) -> &str {
-        self.plain.as_deref().unwrap_or(&self.message)
+        self.extra
+            .as_ref()
+            .and_then(|e| e.plain.as_deref())
+            .unwrap_or(&self.message)
     }
 
     /// The text InfluxDB 3's write API gives for this line: a schema conflict in InfluxDB's exact

@@ -127,9 +127,8 @@ mod tests {
 
     #[test]
     fn fixes_that_repair_the_line() {
-        let got = fixed(
-            "m f=1,g=2, 5\nm f=abc 6\nm f=tru 7\nm f=2.5 8\nm f=21i 9\nm f=21.5,g=on 10\n",
-        );
+        let got =
+            fixed("m f=1,g=2, 5\nm f=abc 6\nm f=tru 7\nm f=2.5 8\nm f=21i 9\nm f=21.5,g=on 10\n");
         assert_eq!(
             got,
             [
@@ -150,7 +149,10 @@ mod tests {
 
     #[test]
     fn no_fix_when_the_value_does_not_convert_exactly() {
-        assert_eq!(fixed("m f=1i 1\nm f=2.5 2\nm f=\"s\" 3\n"), [None, None, None]);
+        assert_eq!(
+            fixed("m f=1i 1\nm f=2.5 2\nm f=\"s\" 3\n"),
+            [None, None, None]
+        );
     }
 
     #[test]

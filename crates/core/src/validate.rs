@@ -569,10 +569,12 @@ fn plain_conflict(
                  table: rename the field or the tag"
             )
         }
-        (_, ColumnKind::Time) => return format!(
+        (_, ColumnKind::Time) => {
+            return format!(
             "'{name}' is the column that holds each line's timestamp; give this {} another name",
             describe(here.kind())
-        ),
+        )
+        }
         (Origin::Batch(n), ColumnKind::Tag) => {
             format!("column '{name}' of '{table}' is a tag (first seen on line {n})")
         }

@@ -135,7 +135,9 @@ impl AppState {
 
     /// Applies the quick fix of every error of `kind` that has one ("fix all of this kind").
     pub fn fix_all(self, kind: &str) {
-        let (text, caret) = self.doc.with_value(|d| d.with_edits(&d.edits_of_kind(kind)));
+        let (text, caret) = self
+            .doc
+            .with_value(|d| d.with_edits(&d.edits_of_kind(kind)));
         self.replace_fixed(text, caret);
     }
 

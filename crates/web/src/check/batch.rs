@@ -196,8 +196,7 @@ mod tests {
         assert_eq!(r.errors.keys().copied().collect::<Vec<_>>(), vec![1]);
         assert_eq!(r.errors[&1].kind, "type_conflict");
         assert_eq!(
-            r.errors[&1].edit,
-            None,
+            r.errors[&1].edit, None,
             "a string is no float: nothing to offer"
         );
         assert_eq!(

@@ -43,8 +43,14 @@ impl LineEdit {
     /// The core's quick fix for `d` (a diagnostic of `input`), when it lies on `d`'s line.
     fn of(d: &Diagnostic, input: &[u8]) -> Option<LineEdit> {
         let fix = quick_fix(input, d)?;
-        let start = input[..d.start].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let end = input[start..].iter().position(|&b| b == b'\n').map_or(input.len(), |i| start + i);
+        let start = input[..d.start]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let end = input[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(input.len(), |i| start + i);
         (fix.range.start >= start && fix.range.end <= end).then(|| LineEdit {
             title: fix.title,
             range: fix.range.start - start..fix.range.end - start,
@@ -621,7 +627,8 @@ mod tests {
             fix,
             edit: None,
         };
-        let seconds = Some(Fix::Precision(linewise_core::Precision::Second));
+        let fix = Fix::Precision(linewise_core::Precision::Second);
+        let seconds = Some(fix);
         doc.set_batch(
             BTreeMap::new(),
             BTreeMap::from([
@@ -635,7 +642,7 @@ mod tests {
         assert_eq!(
             doc.warning_groups(),
             [WarningGroup {
-                fix: seconds.unwrap(),
+                fix,
                 kind: "timestamp_unit",
                 first_line: 1,
                 lines: 2

@@ -35,7 +35,11 @@ fn rows_html(problems: &[Problem]) -> String {
             p.mark.column,
         );
         escape_into(&mut out, &p.mark.message);
-        let _ = write!(out, "</span><span class=\"src\">{}</span>", p.source.as_str());
+        let _ = write!(
+            out,
+            "</span><span class=\"src\">{}</span>",
+            p.source.as_str()
+        );
         if let Some(edit) = &p.mark.edit {
             let _ = write!(
                 out,
@@ -154,7 +158,9 @@ pub fn Problems() -> impl IntoView {
                 .flatten()
                 .and_then(|el| el.get_attribute(name))
         };
-        if let Some(line) = attr("[data-fix-line]", "data-fix-line").and_then(|l| l.parse::<usize>().ok()) {
+        if let Some(line) =
+            attr("[data-fix-line]", "data-fix-line").and_then(|l| l.parse::<usize>().ok())
+        {
             state.fix_line(line.saturating_sub(1));
             return;
         }
