@@ -161,7 +161,7 @@ test('quick fixes from the core: all of a kind, one by its button, one by Ctrl+.
   await lp.paste(`${lines.join('\n')}\n`);
   assert.deepEqual((await lp.errors()).map((e) => e.line), [2, 3, 4, 5]);
   assert.deepEqual(await lp.page.getByTestId('quick-fix').allTextContents(),
-    ['💡 write 21.0', "💡 remove the trailing ','", '💡 quote it as a string: "on"', "💡 remove the trailing ','"]);
+    ['Fix: write 21.0', "Fix: remove the trailing ','", 'Fix: quote it as a string: "on"', "Fix: remove the trailing ','"]);
   await lp.shot('00c-quick-fixes');
   let before = await lp.checks();
   await lp.page.getByTestId('fix-all').click();

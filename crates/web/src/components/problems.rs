@@ -44,7 +44,7 @@ fn rows_html(problems: &[Problem]) -> String {
             let _ = write!(
                 out,
                 "<button type=\"button\" class=\"secondary quick-fix\" data-testid=\"quick-fix\" \
-                 data-fix-line=\"{}\" title=\"Ctrl+. on the line\">💡 ",
+                 data-fix-line=\"{}\" title=\"Ctrl+. on the line\">Fix: ",
                 p.line
             );
             escape_into(&mut out, &edit.title);
@@ -69,7 +69,7 @@ fn fix_all_html(problems: &[Problem]) -> String {
         let _ = write!(
             out,
             "<li class=\"fix-all\"><button type=\"button\" class=\"secondary\" data-testid=\"fix-all\" \
-             data-fix-kind=\"{kind}\">💡 Fix all {} lines with {}</button></li>",
+             data-fix-kind=\"{kind}\">Fix all {} lines with {}</button></li>",
             group(n),
             kind.replace('_', " ")
         );
