@@ -1,6 +1,8 @@
 // The Load Data → Line Protocol page in headless Chromium against a real `linewise serve`:
-// live marks, precision warnings, writes (whole and partial, in batches), upload, the point form,
-// keyboard navigation, and paste-to-marks timings for 10,000 and 100,000 lines.
+// a first load that logs nothing, syntax colours from the core's token spans, live marks, plain
+// schema-conflict messages, precision warnings grouped with one fix, writes (whole and partial,
+// in batches), upload, the point form, keyboard navigation, and paste-to-marks timings for
+// 10,000 and 100,000 lines.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -22,11 +24,31 @@ let server;
 let browser;
 let lp;
 const consoleErrors = [];
+/** Every console error or warning and uncaught error of the first load, before any test acts. */
+const firstLoad = [];
+/** What the page said about the databases on its first load, before the token was entered. */
+let firstLoadNote;
+
+/** Collects what `page` logs as an error or warning into `into`, while `open()` says so. */
+function collectConsole(page, into, open = () => true) {
+  page.on('console', (m) => {
+    if (open() && (m.type() === 'error' || m.type() === 'warning')) into.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => { if (open()) into.push(`pageerror: ${e.message}`); });
+}
+
+/** Waits until the settings panel has heard from the server (its notes are filled in). */
+async function settingsAnswered(page) {
+  await page.waitForFunction(() => document.querySelector('[data-testid=database-note]')?.textContent !== '',
+    null, { timeout: 30_000 });
+}
 
 before(async () => {
   server = await startServer();
   browser = await launchBrowser();
   const page = await browser.context.newPage();
+  let loading = true;
+  collectConsole(page, firstLoad, () => loading);
   page.on('console', (m) => {
     // A fetch answered with an HTTP error status is logged by Chromium itself; the tests cause
     // those on purpose (partial writes), so only other errors count.
@@ -36,6 +58,10 @@ before(async () => {
   await page.goto(server.base);
   lp = new LoadDataPage(page);
   await lp.settled(0);
+  await settingsAnswered(page);
+  await page.waitForLoadState('networkidle');
+  loading = false;
+  firstLoadNote = await page.getByTestId('database-note').textContent();
   await page.getByTestId('token').fill(TOKEN);
   await page.getByTestId('database').fill('home');
 });
@@ -51,6 +77,107 @@ test('the page is served by linewise at / with every control the contract names'
   }
   assert.deepEqual(await lp.page.$$eval('[data-testid=precision] option', (o) => o.map((x) => x.value)),
     ['auto', 'ns', 'us', 'ms', 's']);
+});
+
+test('the first load logs no console error or warning, with or without a token', async () => {
+  assert.deepEqual(firstLoad, []);
+  // Without a token the page asks for one rather than calling the API and being refused.
+  assert.match(firstLoadNote, /needs a token/);
+  // With the token remembered, the database `home` does not exist yet: the page says so, and does
+  // not ask for the stored schema of a database that is not there (a 404 in the console).
+  const page = await browser.context.newPage();
+  const logged = [];
+  collectConsole(page, logged);
+  await page.addInitScript((token) => localStorage.setItem('linewise.token', token), TOKEN);
+  await page.goto(server.base);
+  await settingsAnswered(page);
+  await page.waitForLoadState('networkidle');
+  assert.match(await page.getByTestId('database-note').textContent(), /^0 database\(s\) on the server/);
+  assert.match(await page.getByTestId('schema-note').textContent(), /“home” does not exist yet/);
+  assert.deepEqual(logged, []);
+  await page.close();
+});
+
+/** Scrolls the editor to its first line and waits until the backdrop draws from there. */
+async function toTop() {
+  await lp.editor.evaluate((t) => { t.scrollTop = 0; t.dispatchEvent(new Event('scroll')); });
+  await lp.page.waitForFunction(() => document.querySelector('.gutter-inner .gl')?.textContent.replace(/\D/g, '') === '1');
+}
+
+/** `[class, text]` of each coloured piece of the backdrop's line `n` (1-based, in view). */
+async function colours(n) {
+  return lp.page.evaluate((line) => {
+    const rows = [...document.querySelectorAll('.backdrop-inner .bl')];
+    const first = Number(document.querySelector('.gutter-inner .gl').textContent.replace(/\D/g, ''));
+    return [...rows[line - first].querySelectorAll('[class^="t-"]')].map((s) => [s.className, s.textContent]);
+  }, n);
+}
+
+test('every visible line is coloured from the core\'s token spans', async () => {
+  await lp.paste(`# the seed's first line, then one of every value type\n${HOME_LINES[0]}\n`
+    + 'home,room=Kitchen on=true,n=5u,c=-3i,note="a \\"b\\"" 1641024000\n');
+  await toTop();
+  assert.deepEqual(await colours(1), [['t-comment', "# the seed's first line, then one of every value type"]]);
+  assert.deepEqual(await colours(2), [
+    ['t-measurement', 'home'], ['t-tag_key', 'room'], ['t-tag_value', 'Living'], ['t-escape', '\\ '],
+    ['t-tag_value', 'Room'], ['t-field_key', 'temp'], ['t-float', '21.2'], ['t-field_key', 'hum'],
+    ['t-float', '36.1'], ['t-field_key', 'co'], ['t-integer', '0i'], ['t-timestamp', '1641024000']]);
+  assert.deepEqual(await colours(3), [
+    ['t-measurement', 'home'], ['t-tag_key', 'room'], ['t-tag_value', 'Kitchen'], ['t-field_key', 'on'],
+    ['t-boolean', 'true'], ['t-field_key', 'n'], ['t-uinteger', '5u'], ['t-field_key', 'c'], ['t-integer', '-3i'],
+    ['t-field_key', 'note'], ['t-string', '"a '], ['t-escape', '\\"'], ['t-string', 'b'], ['t-escape', '\\"'],
+    ['t-string', '"'], ['t-timestamp', '1641024000']]);
+  // The backdrop draws the text; the textarea keeps only its caret and selection.
+  assert.equal(await lp.page.locator('.editor.coloured').count(), 1);
+  assert.equal(await lp.editor.evaluate((t) => getComputedStyle(t).color), 'rgba(0, 0, 0, 0)');
+  assert.notEqual(await lp.page.locator('.bl .t-measurement').first().evaluate((s) => getComputedStyle(s).color),
+    await lp.page.locator('.bl .t-float').first().evaluate((s) => getComputedStyle(s).color));
+  await lp.shot('00-colours');
+});
+
+test('a schema conflict is told plainly in the page; the HTTP API keeps InfluxDB\'s text', async () => {
+  const lines = 'home,room=Kitchen temp=21.5 1641024000\nhome,room=Kitchen temp=21i 1641027600\n';
+  await lp.paste(lines);
+  const [error] = await lp.errors();
+  assert.equal(error.line, 2);
+  assert.match(error.text, /column 'temp' of 'home' is a float field \(first seen on line 1\); this value, 21i, is an integer; a float fits: 21\.0/);
+  assert.doesNotMatch(error.text, /iox::/);
+  // The mark stays on top of the colours: the underlined key is still coloured inside it.
+  await toTop();
+  assert.equal(await lp.page.locator('.squiggle .t-field_key').textContent(), 'temp');
+  const underline = await lp.page.locator('.squiggle').evaluate((s) => getComputedStyle(s).textDecorationLine);
+  assert.equal(underline, 'underline');
+  await lp.shot('00b-plain-conflict');
+  // Refused whole (no partial write), so neither the database nor a row is stored.
+  const r = await fetch(`${server.base}/api/v3/write_lp?db=home&precision=s&accept_partial=false`,
+    { method: 'POST', body: lines, headers: { Authorization: `Bearer ${TOKEN}` } });
+  assert.equal(r.status, 400);
+  assert.match(await r.text(), /invalid column type for column 'temp', expected iox::column_type::field::float, got iox::column_type::field::integer/);
+});
+
+test('quick fixes from the core: all of a kind, one by its button, one by Ctrl+.', async () => {
+  const lines = ['home,room=K temp=21.5 1641024000', 'home,room=K temp=21i 1641027600',
+    'home,room=K temp=22.5, 1641031200', 'home,room=K hum=on 1641034800', 'home,room=K temp=23.5, 1641038400'];
+  await lp.paste(`${lines.join('\n')}\n`);
+  assert.deepEqual((await lp.errors()).map((e) => e.line), [2, 3, 4, 5]);
+  assert.deepEqual(await lp.page.getByTestId('quick-fix').allTextContents(),
+    ['Fix: write 21.0', "Fix: remove the trailing ','", 'Fix: quote it as a string: "on"', "Fix: remove the trailing ','"]);
+  await lp.shot('00c-quick-fixes');
+  let before = await lp.checks();
+  await lp.page.getByTestId('fix-all').click();
+  await lp.settled(before);
+  assert.deepEqual((await lp.errors()).map((e) => e.line), [2, 4]);
+  before = await lp.checks();
+  await lp.page.locator('[data-testid=line-error][data-line="2"]').getByTestId('quick-fix').click();
+  await lp.settled(before);
+  assert.deepEqual((await lp.errors()).map((e) => e.line), [4]);
+  await lp.editor.evaluate((t, at) => { t.focus(); t.setSelectionRange(at, at); }, (await lp.editor.inputValue()).indexOf('hum'));
+  before = await lp.checks();
+  await lp.page.keyboard.press('Control+.');
+  await lp.settled(before);
+  assert.deepEqual(await lp.errors(), []);
+  assert.equal(await lp.editor.inputValue(), `${['home,room=K temp=21.5 1641024000', 'home,room=K temp=21.0 1641027600',
+    'home,room=K temp=22.5 1641031200', 'home,room=K hum="on" 1641034800', 'home,room=K temp=23.5 1641038400'].join('\n')}\n`);
 });
 
 test('one broken line is marked, with its message, and nothing else', async () => {
@@ -106,17 +233,27 @@ test('a precision that does not fit the timestamps gives a warning with both dat
   let before = await lp.checks();
   await lp.page.getByTestId('precision').selectOption('ns');
   await lp.settled(before);
-  const warnings = await lp.warnings();
-  assert.equal(warnings.length, HOME_LINES.length);
-  assert.match(warnings[0].text, /looks like seconds/);
-  assert.match(warnings[0].text, /1970-01-01T00:00:01\.641024Z/);
-  assert.match(warnings[0].text, /2022-01-01T08:00:00Z/);
+  // One entry for the 48 lines in the problems list, with one fix; each line keeps its own mark.
+  assert.equal((await lp.warnings()).length, 0, 'no row per line');
+  const group = lp.page.getByTestId('warning-group');
+  assert.equal(await group.count(), 1);
+  assert.equal(await group.getAttribute('data-count'), String(HOME_LINES.length));
+  assert.match(await group.locator('.msg').textContent(), /^48 lines: timestamps look like seconds$/);
+  assert.equal(await group.getByTestId('group-fix').textContent(), 'Use s');
+  assert.equal(await lp.count.getAttribute('data-warnings'), String(HOME_LINES.length));
+  await toTop();
+  const message = await lp.page.locator('.bl.warn .inline-msg').first().textContent();
+  assert.match(message, /looks like seconds/);
+  assert.match(message, /1970-01-01T00:00:01\.641024Z/);
+  assert.match(message, /2022-01-01T08:00:00Z/);
   assert.equal(await lp.errorCount(), 0, 'a warning is not an error');
   await lp.shot('03-precision-warning');
   assert.match(await lp.page.getByTestId('unit-hint').textContent(), /48 timestamps look like seconds, not nanoseconds/);
   before = await lp.checks();
-  await lp.page.getByTestId('unit-hint').getByRole('button', { name: 'Use s' }).click();
+  await group.getByTestId('group-fix').click();
   await lp.settled(before);
+  assert.equal(await lp.count.getAttribute('data-warnings'), '0', 'the one fix applied to every line');
+  assert.equal(await group.count(), 0);
   assert.equal(await lp.page.getByTestId('precision').inputValue(), 's');
   assert.equal((await lp.warnings()).length, 0);
   assert.equal(await lp.page.getByTestId('unit-hint').count(), 0);
@@ -279,9 +416,11 @@ function bigDocument(lines, badEvery) {
 for (const size of [10_000, 100_000]) {
   test(`paste of ${size.toLocaleString('en')} lines: every bad line is marked (timing printed)`, async () => {
     const { text, bad } = bigDocument(size, 1000);
+    // Text up to 64 KB is checked at each input; a larger one after a 120 ms pause in typing.
+    const debounce = (await lp.editor.inputValue()).length > 64 * 1024 ? 'incl. 120 ms debounce' : 'no debounce';
     const { totalMs, syntaxMs } = await lp.timedPaste(text);
     console.log(`# paste ${size} lines (${(text.length / 1e6).toFixed(1)} MB): syntax marks after ${syntaxMs.toFixed(0)} ms `
-      + `(incl. 120 ms debounce), all checks done after ${totalMs.toFixed(0)} ms`);
+      + `(${debounce}), all checks done after ${totalMs.toFixed(0)} ms`);
     assert.equal(await lp.errorCount(), bad);
     const errors = await lp.errors();
     assert.equal(errors.length, bad);

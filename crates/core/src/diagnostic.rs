@@ -1,5 +1,6 @@
 //! Errors for one line, positioned for editors and compilers alike.
 use alloc::borrow::Cow;
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use core::fmt;
@@ -181,6 +182,19 @@ pub struct Diagnostic {
     /// Length of the start of `message` that is InfluxDB 3's own sentence for the problem (a
     /// schema conflict), the rest being linewise's context; `None` when InfluxDB's is not kept.
     influx_len: Option<usize>,
+    /// What only schema conflicts carry, boxed so that every `Result<_, Diagnostic>` of the hot
+    /// path stays small.
+    extra: Option<Box<Extra>>,
+}
+
+/// The parts of a diagnostic only schema conflicts have.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Extra {
+    /// The problem told for a person where `message` keeps InfluxDB's wording.
+    plain: Option<String>,
+    /// A replacement that removes the problem: byte range in the whole input and its new text
+    /// (a conflicting value in its column's type), for [`crate::fix::quick_fix`].
+    suggestion: Option<(Range<usize>, String)>,
 }
 
 impl Diagnostic {
@@ -214,6 +228,7 @@ impl Diagnostic {
             kind,
             message,
             influx_len: None,
+            extra: None,
         }
     }
 
@@ -221,6 +236,36 @@ impl Diagnostic {
     pub(crate) fn with_influx_sentence(mut self, len: usize) -> Diagnostic {
         self.influx_len = Some(len.min(self.message.len()));
         self
+    }
+
+    /// Sets the replacement that removes the problem (bytes of the whole input).
+    pub(crate) fn with_suggestion(mut self, range: Range<usize>, text: String) -> Diagnostic {
+        self.extra.get_or_insert_default().suggestion = Some((range, text));
+        self
+    }
+
+    /// The replacement that removes the problem, if one is known: a byte range of the whole
+    /// input and its new text.
+    pub fn suggestion(&self) -> Option<(&Range<usize>, &str)> {
+        let (r, t) = self.extra.as_ref()?.suggestion.as_ref()?;
+        Some((r, t.as_str()))
+    }
+
+    /// Sets the text for a person (`plain_message`).
+    pub(crate) fn with_plain(mut self, text: String) -> Diagnostic {
+        self.extra.get_or_insert_default().plain = Some(text);
+        self
+    }
+
+    /// The problem in words for a person reading an editor: for a schema conflict, what the
+    /// column is, where it was first seen, what this value is and what would fit, with no
+    /// InfluxDB type names (`iox::column_type::field::float`) to decode; otherwise `message`.
+    /// The HTTP API keeps InfluxDB's text ([`Diagnostic::influx_message`]).
+    pub fn plain_message(&self) -> &str {
+        self.extra
+            .as_ref()
+            .and_then(|e| e.plain.as_deref())
+            .unwrap_or(&self.message)
     }
 
     /// The text InfluxDB 3's write API gives for this line: a schema conflict in InfluxDB's exact

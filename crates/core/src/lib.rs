@@ -28,8 +28,11 @@ pub mod column;
 pub mod columns;
 
 pub mod check;
+pub mod convert;
 pub mod csv;
 pub mod diagnostic;
+pub mod fix;
+pub mod highlight;
 pub mod known;
 mod number;
 pub mod parse;

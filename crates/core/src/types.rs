@@ -20,7 +20,7 @@ pub enum TokenKind {
 
 impl TokenKind {
     /// Whether `\c` stands for `c` here.
-    fn escapes(self, c: u8) -> bool {
+    pub(crate) fn escapes(self, c: u8) -> bool {
         match self {
             TokenKind::Measurement => matches!(c, b',' | b' ' | b'\\'),
             TokenKind::Name => matches!(c, b',' | b'=' | b' ' | b'\\'),
@@ -184,6 +184,20 @@ impl<'a> Line<'a> {
         at - base..at - base + part.len()
     }
 
+    /// Byte range, relative to `raw`, of the value of field `i` as written: a string with its
+    /// quotes, a number with its suffix. Out of range `i` gives an empty range at 0.
+    pub fn field_value_span(&self, i: usize) -> core::ops::Range<usize> {
+        let Some((key, value)) = self.fields.get(i) else {
+            return 0..0;
+        };
+        if let FieldValue::String(s) = value {
+            let inner = self.span_of(s.raw);
+            return inner.start.saturating_sub(1)..(inner.end + 1).min(self.raw.len());
+        }
+        let start = self.span_of(key.raw).end + 1;
+        start..value_end(self.raw.as_bytes(), start)
+    }
+
     /// Byte range, relative to `raw`, of the timestamp as written (empty at the end when absent).
     pub fn timestamp_span(&self) -> core::ops::Range<usize> {
         let trimmed = self.raw.trim_end_matches([' ', '\r']);
@@ -193,4 +207,16 @@ impl<'a> Line<'a> {
         let start = trimmed.rfind(' ').map_or(0, |i| i + 1);
         start..trimmed.len()
     }
+}
+
+/// Where a number or boolean value that starts at `start` ends: such values hold no separator,
+/// so the first `,`, space or line end after the `=` ends them.
+pub(crate) fn value_end(bytes: &[u8], start: usize) -> usize {
+    bytes
+        .get(start..)
+        .and_then(|rest| {
+            rest.iter()
+                .position(|b| matches!(b, b',' | b' ' | b'\n' | b'\r'))
+        })
+        .map_or(bytes.len().max(start), |n| start + n)
 }

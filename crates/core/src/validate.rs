@@ -8,8 +8,10 @@ use core::hash::{Hash, Hasher};
 
 use rustc_hash::{FxBuildHasher, FxHasher};
 
+use crate::convert::{a_type, convert_value, example};
 use crate::{
-    ColumnKind, Diagnostic, ErrorKind, FieldType, KnownSchema, Line, Precision, TIME_COLUMN,
+    ColumnKind, Diagnostic, ErrorKind, FieldType, FieldValue, KnownSchema, Line, Precision,
+    TIME_COLUMN,
 };
 
 /// InfluxDB 3 Core's limit of tags and fields per table (`time` not counted): the npm validator
@@ -197,6 +199,7 @@ fn layout_hash(line: &Line<'_>) -> u64 {
 }
 
 /// Where a column's existing kind comes from, for the message.
+#[derive(Clone, Copy)]
 enum Origin {
     Batch(u32),
     Stored,
@@ -340,7 +343,9 @@ impl<'s> BatchValidator<'s> {
             };
             match known {
                 Some((kind, origin)) if kind != ColumnKind::Tag => {
-                    return Err(conflict(line, raw, name, kind, ColumnKind::Tag, origin));
+                    let value = line.tags[i].1.raw;
+                    let here = Here::Tag(value);
+                    return Err(conflict(line, raw, name, kind, here, origin));
                 }
                 Some(_) => {}
                 None => self.added.push(NewColumn {
@@ -366,13 +371,14 @@ impl<'s> BatchValidator<'s> {
                     ),
                 ));
             }
+            let here = || Here::Field(&line.fields[i].1, &line.raw[line.field_value_span(i)]);
             if repeat.also_tag {
                 return Err(conflict(
                     line,
                     raw,
                     name,
                     ColumnKind::Tag,
-                    got,
+                    here(),
                     Origin::SameLine,
                 ));
             }
@@ -385,7 +391,7 @@ impl<'s> BatchValidator<'s> {
             };
             match known {
                 Some((kind, origin)) if kind != got => {
-                    return Err(conflict(line, raw, name, kind, got, origin));
+                    return Err(conflict(line, raw, name, kind, here(), origin));
                 }
                 Some(_) => {}
                 None => self.added.push(NewColumn {
@@ -590,15 +596,44 @@ fn error(line: &Line<'_>, part: &str, kind: ErrorKind, message: String) -> Diagn
     )
 }
 
-/// InfluxDB's schema-conflict text, plus where the existing type was seen.
+/// What the conflicting column is in the line: a tag with its value, or a field with its value
+/// (decoded, and as written).
+#[derive(Clone, Copy)]
+enum Here<'l, 'a> {
+    Tag(&'l str),
+    Field(&'l FieldValue<'a>, &'l str),
+}
+
+impl Here<'_, '_> {
+    fn kind(self) -> ColumnKind {
+        match self {
+            Here::Tag(_) => ColumnKind::Tag,
+            Here::Field(v, _) => ColumnKind::Field(v.field_type()),
+        }
+    }
+}
+
+/// Longest value repeated in a plain conflict message, in characters.
+const MAX_SHOWN_VALUE: usize = 40;
+
+fn shown(text: &str) -> Cow<'_, str> {
+    match text.char_indices().nth(MAX_SHOWN_VALUE) {
+        Some((cut, _)) => Cow::Owned(format!("{}…", &text[..cut])),
+        None => Cow::Borrowed(text),
+    }
+}
+
+/// InfluxDB's schema-conflict text, plus where the existing type was seen; and the same told
+/// for a person (`Diagnostic::plain_message`).
 fn conflict(
     line: &Line<'_>,
     raw: &str,
     name: &str,
     expected: ColumnKind,
-    got: ColumnKind,
+    here: Here<'_, '_>,
     origin: Origin,
 ) -> Diagnostic {
+    let got = here.kind();
     let context = match origin {
         Origin::Batch(n) => format!("first seen as {} on line {n}", describe(expected)),
         Origin::Stored => format!("stored as {}", describe(expected)),
@@ -615,7 +650,91 @@ fn conflict(
         got.iox_name()
     );
     let influx_len = sentence.len();
-    error(line, raw, kind, format!("{sentence} ({context})")).with_influx_sentence(influx_len)
+    let table = line.measurement.unescaped();
+    let d = error(line, raw, kind, format!("{sentence} ({context})"))
+        .with_influx_sentence(influx_len)
+        .with_plain(plain_conflict(name, &table, expected, here, origin));
+    match (expected, here) {
+        (ColumnKind::Field(t), Here::Field(value, written)) => {
+            match convert_value(value, written, t) {
+                Some(text) => {
+                    let at = line.span_of(written);
+                    d.with_suggestion(line.offset + at.start..line.offset + at.end, text)
+                }
+                None => d,
+            }
+        }
+        _ => d,
+    }
+}
+
+/// A schema conflict for a person: what the column is and where that was seen, what this value
+/// is, and what would fit.
+fn plain_conflict(
+    name: &str,
+    table: &str,
+    expected: ColumnKind,
+    here: Here<'_, '_>,
+    origin: Origin,
+) -> String {
+    let is = match (origin, expected) {
+        (Origin::SameLine, _) => {
+            return format!(
+                "'{name}' is both a tag and a field in this line; a name is one or the other in a \
+                 table: rename the field or the tag"
+            )
+        }
+        (_, ColumnKind::Time) => {
+            return format!(
+            "'{name}' is the column that holds each line's timestamp; give this {} another name",
+            describe(here.kind())
+        )
+        }
+        (Origin::Batch(n), ColumnKind::Tag) => {
+            format!("column '{name}' of '{table}' is a tag (first seen on line {n})")
+        }
+        (Origin::Batch(n), ColumnKind::Field(t)) => {
+            format!(
+                "column '{name}' of '{table}' is {} field (first seen on line {n})",
+                a_type(t)
+            )
+        }
+        (Origin::Stored, ColumnKind::Tag) => {
+            format!("column '{name}' of '{table}' is stored as a tag in the database")
+        }
+        (Origin::Stored, ColumnKind::Field(t)) => {
+            format!(
+                "column '{name}' of '{table}' is stored as {} field in the database",
+                a_type(t)
+            )
+        }
+    };
+    let this = match here {
+        Here::Tag(value) => format!("here it is a tag (value {})", shown(value)),
+        Here::Field(value, written) => format!(
+            "this value, {}, is {}",
+            shown(written),
+            a_type(value.field_type())
+        ),
+    };
+    let fits = match (expected, here) {
+        (ColumnKind::Field(t), Here::Field(value, written)) => {
+            match convert_value(value, written, t) {
+                Some(exact) => format!("{} fits: {}", a_type(t), shown(&exact)),
+                None => format!("{} fits, such as {}", a_type(t), example(t)),
+            }
+        }
+        (ColumnKind::Field(t), Here::Tag(_)) => format!(
+            "write it as a field ({}, such as {name}={}) or give the tag another name",
+            a_type(t),
+            example(t)
+        ),
+        _ => String::from(
+            "move it to the tag set (after the measurement, before the space) or give the field \
+             another name",
+        ),
+    };
+    format!("{is}; {this}; {fits}")
 }
 
 #[cfg(test)]
@@ -706,5 +825,80 @@ mod tests {
         // The reordered line was answered by the set of columns, not by the full checks.
         assert!(v.sets.contains_key(&set_hash(&lines[1])));
         assert!(!v.layouts.contains_key(&layout_hash(&lines[1])));
+    }
+
+    /// The messages of the rejected lines of `input`: (InfluxDB's text, the plain text).
+    fn rejected(input: &str, schema: Option<&dyn KnownSchema>) -> Vec<(String, String)> {
+        let mut v = BatchValidator::new(Precision::Second, schema);
+        parse_lines(input.as_bytes())
+            .filter_map(|l| v.check(&l.unwrap(), 0).err())
+            .map(|d| {
+                (
+                    d.influx_message().into_owned(),
+                    String::from(d.plain_message()),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_conflict_is_told_plainly_for_people_and_in_influxdbs_words_for_the_api() {
+        let got = rejected("home,room=K temp=21.5 1\nhome,room=K temp=21i 2\n", None);
+        assert_eq!(
+            got,
+            [(
+                String::from(
+                    "invalid column type for column 'temp', expected \
+                     iox::column_type::field::float, got iox::column_type::field::integer"
+                ),
+                String::from(
+                    "column 'temp' of 'home' is a float field (first seen on line 1); this \
+                     value, 21i, is an integer; a float fits: 21.0"
+                ),
+            )]
+        );
+        let got = rejected("m f=1i 1\nm f=\"hi\" 2\nm,f=x g=1 3\nm f=2i,f=3i 4\n", None);
+        assert_eq!(
+            got.iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(),
+            [
+                "column 'f' of 'm' is an integer field (first seen on line 1); this value, \
+                 \"hi\", is a string; an integer fits, such as 1i",
+                "column 'f' of 'm' is an integer field (first seen on line 1); here it is a tag \
+                 (value x); write it as a field (an integer, such as f=1i) or give the tag \
+                 another name",
+                "invalid line protocol - multiple instances of 'f' field found (first at column \
+                 3); keep one",
+            ]
+        );
+        for (_, plain) in &got {
+            assert!(!plain.contains("iox::"), "{plain}");
+        }
+    }
+
+    #[test]
+    fn a_conflict_with_the_stored_schema_says_so() {
+        let mut known = crate::KnownColumns::default();
+        known.insert("home", "temp", ColumnKind::Field(FieldType::Float));
+        known.insert("home", "room", ColumnKind::Tag);
+        let got = rejected(
+            "home,room=K temp=\"warm\" 1\nhome room=3i 2\nhome,temp=x t=1\n",
+            Some(&known as &dyn KnownSchema),
+        );
+        assert_eq!(
+            got.iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(),
+            [
+                "column 'temp' of 'home' is stored as a float field in the database; this \
+                 value, \"warm\", is a string; a float fits, such as 1.5",
+                "column 'room' of 'home' is stored as a tag in the database; this value, 3i, is \
+                 an integer; move it to the tag set (after the measurement, before the space) or \
+                 give the field another name",
+                "column 'temp' of 'home' is stored as a float field in the database; here it is \
+                 a tag (value x); write it as a field (a float, such as temp=1.5) or give the tag \
+                 another name",
+            ]
+        );
+        assert!(got[0]
+            .0
+            .starts_with("invalid column type for column 'temp', expected iox::"));
     }
 }

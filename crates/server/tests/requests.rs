@@ -559,5 +559,12 @@ fn health_answers_json_when_asked() {
         (v["status"].as_str(), v["name"].as_str()),
         (Some("pass"), Some("linewise"))
     );
+    assert_eq!(v["token_required"].as_bool(), Some(false));
     assert_eq!(s.get("/health").body, "OK");
+    let with_token = Server::start(&["--admin-token", "tok"]);
+    let r = with_token.request("GET", "/health", &[("Accept", "application/json")], b"");
+    assert_eq!(
+        (r.status, r.json()["token_required"].as_bool()),
+        (200, Some(true))
+    );
 }

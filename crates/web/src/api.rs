@@ -78,6 +78,21 @@ async fn expect_ok(resp: Response) -> Result<String, ApiError> {
     }
 }
 
+/// Whether the server's API needs a token, from its health object (`GET /health`, which needs
+/// none): asked before any API call made without a token, so a page opened on a protected
+/// server asks for the token instead of logging a refused call in the browser's console.
+pub async fn token_required() -> Result<bool, ApiError> {
+    let req = Request::get("/health")
+        .header("Accept", "application/json")
+        .build()
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    let body = expect_ok(send(req).await?).await?;
+    Ok(serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v.get("token_required").and_then(serde_json::Value::as_bool))
+        .unwrap_or(false))
+}
+
 /// The database names the server knows (`GET /api/v3/configure/database?format=json`).
 pub async fn list_databases(token: &str) -> Result<Vec<String>, ApiError> {
     let req = authed(

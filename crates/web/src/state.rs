@@ -54,6 +54,9 @@ pub struct AppState {
     pub settled: RwSignal<bool>,
     /// Completed checking runs (each ends with the marks matching the newest text).
     pub checks: RwSignal<u64>,
+    /// The editor holds text the document has not taken in yet: its colours would be the old
+    /// text's, so the editor shows plain text until the check catches up.
+    pub stale: RwSignal<bool>,
     /// A keystroke is waiting for its debounce.
     typing: StoredValue<bool>,
     pending: StoredValue<Option<(Rc<str>, f64)>, LocalStorage>,
@@ -79,6 +82,7 @@ impl AppState {
             last_check_ms: RwSignal::new(0.0),
             settled: RwSignal::new(true),
             checks: RwSignal::new(0),
+            stale: RwSignal::new(false),
             typing: StoredValue::new(false),
             pending: StoredValue::new_local(None),
             batch_dirty: StoredValue::new(false),
@@ -90,12 +94,14 @@ impl AppState {
     pub fn typed(self) {
         self.typing.set_value(true);
         self.settled.set(false);
+        self.stale.set(true);
     }
 
     /// Queues `text` for checking; `since` is when the change happened (performance.now()).
     pub fn submit_text(self, text: Rc<str>, since: f64) {
         self.typing.set_value(false);
         self.settled.set(false);
+        self.stale.set(true);
         self.pending.set_value(Some((text, since)));
         self.start();
     }
@@ -114,6 +120,35 @@ impl AppState {
             el.set_value(&text);
         }
         self.submit_text(Rc::from(text), since);
+    }
+
+    /// Applies the quick fix of 0-based `line`'s error, if it has one; the caret goes after it.
+    pub fn fix_line(self, line: usize) {
+        let fixed = self.doc.with_value(|d| {
+            let edit = d.edit_on(line)?;
+            Some(d.with_edits(&[(line, edit)]))
+        });
+        if let Some((text, caret)) = fixed {
+            self.replace_fixed(text, caret);
+        }
+    }
+
+    /// Applies the quick fix of every error of `kind` that has one ("fix all of this kind").
+    pub fn fix_all(self, kind: &str) {
+        let (text, caret) = self
+            .doc
+            .with_value(|d| d.with_edits(&d.edits_of_kind(kind)));
+        self.replace_fixed(text, caret);
+    }
+
+    /// The editor's text after quick fixes: checked again, the caret at byte `caret`.
+    fn replace_fixed(self, text: String, caret: usize) {
+        let at = text[..caret].encode_utf16().count() as u32;
+        self.replace_text(text);
+        if let Some(el) = self.editor.get_untracked() {
+            let _ = el.focus();
+            let _ = el.set_selection_range(at, at);
+        }
     }
 
     /// The precision or the stored schema changed: only the batch check must run again.
@@ -139,6 +174,9 @@ impl AppState {
         loop {
             if let Some((text, since)) = self.pending.try_update_value(Option::take).flatten() {
                 self.apply_edit(text).await;
+                if self.pending.with_value(Option::is_none) && !self.typing.get_value() {
+                    self.stale.set(false);
+                }
                 self.last_check_ms.set(now_ms() - since);
                 self.batch_dirty.set_value(true);
                 continue;
@@ -255,11 +293,7 @@ impl AppState {
         self.doc.with_value(|d| {
             let mut lines = d.error_lines();
             if lines.is_empty() {
-                lines = d
-                    .problems(0, usize::MAX)
-                    .into_iter()
-                    .map(|p| p.line as usize - 1)
-                    .collect();
+                lines = d.warning_lines();
             }
             let pick = if forward {
                 lines.iter().find(|&&l| l > caret).or(lines.first())

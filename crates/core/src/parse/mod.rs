@@ -321,7 +321,7 @@ impl<'a> Iterator for Lines<'a> {
 }
 
 /// Skips spaces and tabs (leading whitespace of a line, which InfluxDB ignores).
-pub(super) fn skip_blanks(b: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_blanks(b: &[u8], mut i: usize) -> usize {
     while matches!(b.get(i), Some(b' ' | b'\t')) {
         i += 1;
     }

@@ -28,7 +28,10 @@ pub async fn ping() -> Response {
 
 /// `OK` as InfluxDB 3 answers, or, when the request asks for JSON, the InfluxDB 2 health object
 /// whose `status` the v2 client libraries' `health()` reads (they report `fail` on the text).
-pub async fn health(headers: HeaderMap) -> Response {
+/// The object also says whether the API needs a token (`token_required`), so the web page asks
+/// for one before it calls the API instead of drawing a 401 into the browser's console; an
+/// unauthenticated call answers the same, so nothing is revealed that a 401 does not.
+pub async fn health(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     let wants_json = headers
         .get_all(header::ACCEPT)
         .iter()
@@ -45,6 +48,7 @@ pub async fn health(headers: HeaderMap) -> Response {
             "status": "pass",
             "checks": [],
             "version": VERSION,
+            "token_required": state.token.is_some(),
         }),
     )
 }

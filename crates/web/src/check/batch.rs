@@ -9,6 +9,7 @@ use linewise_core::{parse_lines, Checker, KnownColumns, Line, Precision, Rejecti
 
 use super::document::LineMark;
 use super::timefmt::unit_warning;
+use super::Fix;
 
 /// Records checked between two looks at the clock.
 const CLOCK_EVERY: usize = 256;
@@ -103,12 +104,7 @@ impl BatchPass<'_> {
                     }
                 }
                 Err(Rejection::Invalid(d)) => {
-                    let mark = LineMark {
-                        column: d.column,
-                        end_column: d.end_column.max(d.column),
-                        kind: d.kind.as_str(),
-                        message: d.message,
-                    };
+                    let mark = LineMark::from_diagnostic(&d, self.text.as_bytes());
                     out.errors
                         .entry((d.line as usize).max(1) - 1)
                         .or_insert(mark);
@@ -157,6 +153,8 @@ impl BatchPass<'_> {
                 end_column,
                 kind: "timestamp_unit",
                 message,
+                fix: Some(Fix::Precision(Precision::guess(ts))),
+                edit: None,
             },
         ))
     }
@@ -197,6 +195,15 @@ mod tests {
         let r = check("m f=1 1\nm f=\"x\" 2\nm f=2 3\n", Precision::Second);
         assert_eq!(r.errors.keys().copied().collect::<Vec<_>>(), vec![1]);
         assert_eq!(r.errors[&1].kind, "type_conflict");
+        assert_eq!(
+            r.errors[&1].edit, None,
+            "a string is no float: nothing to offer"
+        );
+        assert_eq!(
+            r.errors[&1].message,
+            "column 'f' of 'm' is a float field (first seen on line 1); this value, \"x\", is a \
+             string; a float fits, such as 1.5"
+        );
         assert_eq!((r.records, r.valid), (3, 2));
         assert_eq!(
             r.time,
@@ -216,6 +223,7 @@ mod tests {
         assert_eq!(r.warnings.len(), 2);
         let w = &r.warnings[&0];
         assert_eq!((w.column, w.end_column), (7, 17));
+        assert_eq!(w.fix, Some(Fix::Precision(Precision::Second)));
         assert_eq!(r.unit_hint, Some((Precision::Second, 2)));
         assert!(check("m f=1 1641024000\n", Precision::Second)
             .warnings

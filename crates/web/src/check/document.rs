@@ -1,11 +1,13 @@
 //! The document's text split into physical lines, with the parser's verdict per line, updated
 //! incrementally: an edit re-parses only the records it touched.
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::rc::Rc;
 
+use linewise_core::fix::quick_fix;
 use linewise_core::{Diagnostic, Lines};
 
-use super::{Problem, Severity, Source};
+use super::{Fix, Problem, Severity, Source, WarningGroup};
 
 /// Lines parsed per step: well under a millisecond of wasm on typical lines, so the caller can
 /// stop at its time budget and let the page paint and take keystrokes.
@@ -21,15 +23,52 @@ pub struct LineMark {
     /// Stable identifier (`ErrorKind::as_str`, or a page-defined one such as `timestamp_unit`).
     pub kind: &'static str,
     pub message: String,
+    /// The repair shared by every line of its kind: such warnings are listed as one group.
+    pub fix: Option<Fix>,
+    /// The core's quick fix for this line's problem, already re-checked by it.
+    pub edit: Option<LineEdit>,
+}
+
+/// A quick fix on one physical line: bytes `range` of the line replaced by `text`. Kept relative to
+/// the line so it moves with the line's mark when lines above are edited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineEdit {
+    /// What it does (`remove the trailing ','`, `write 21.0`).
+    pub title: String,
+    pub range: Range<usize>,
+    pub text: String,
+}
+
+impl LineEdit {
+    /// The core's quick fix for `d` (a diagnostic of `input`), when it lies on `d`'s line.
+    fn of(d: &Diagnostic, input: &[u8]) -> Option<LineEdit> {
+        let fix = quick_fix(input, d)?;
+        let start = input[..d.start]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let end = input[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(input.len(), |i| start + i);
+        (fix.range.start >= start && fix.range.end <= end).then(|| LineEdit {
+            title: fix.title,
+            range: fix.range.start - start..fix.range.end - start,
+            text: fix.replacement,
+        })
+    }
 }
 
 impl LineMark {
-    fn from_diagnostic(d: &Diagnostic) -> LineMark {
+    /// The mark for `d`, a diagnostic of `input`: its span, its message for a person, its fix.
+    pub fn from_diagnostic(d: &Diagnostic, input: &[u8]) -> LineMark {
         LineMark {
             column: d.column,
             end_column: d.end_column.max(d.column),
             kind: d.kind.as_str(),
-            message: d.message.clone(),
+            message: d.plain_message().to_owned(),
+            fix: None,
+            edit: LineEdit::of(d, input),
         }
     }
 }
@@ -146,7 +185,7 @@ impl EditStep {
                     mark_record(&mut states, rec, at);
                     if let Some(state) = states.get_mut(at) {
                         if state.syntax.is_none() {
-                            state.syntax = Some(LineMark::from_diagnostic(&d));
+                            state.syntax = Some(LineMark::from_diagnostic(&d, slice));
                         }
                     }
                 }
@@ -343,6 +382,80 @@ impl Document {
         out
     }
 
+    /// The quick fix of the error shown on 0-based line `i`.
+    pub fn edit_on(&self, i: usize) -> Option<&LineEdit> {
+        self.error_on(i).and_then(|(m, _)| m.edit.as_ref())
+    }
+
+    /// Every line whose shown error is of `kind` and has a quick fix: "fix all of this kind".
+    pub fn edits_of_kind(&self, kind: &str) -> Vec<(usize, &LineEdit)> {
+        self.error_lines()
+            .into_iter()
+            .filter_map(|i| match self.error_on(i) {
+                Some((m, _)) if m.kind == kind => m.edit.as_ref().map(|e| (i, e)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The text with `edits` applied (0-based line, its edit), and where the first one ends (a
+    /// byte offset of the new text, for the caret).
+    pub fn with_edits(&self, edits: &[(usize, &LineEdit)]) -> (String, usize) {
+        let mut at: Vec<(Range<usize>, &str)> = edits
+            .iter()
+            .map(|(i, e)| {
+                let base = self.line_start(*i);
+                (base + e.range.start..base + e.range.end, e.text.as_str())
+            })
+            .collect();
+        at.sort_by_key(|(r, _)| r.start);
+        let mut out = String::with_capacity(self.text.len() + 16 * at.len());
+        let mut from = 0;
+        let mut caret = None;
+        for (range, text) in at {
+            if range.start < from {
+                continue;
+            }
+            out.push_str(&self.text[from..range.start]);
+            out.push_str(text);
+            caret.get_or_insert(out.len());
+            from = range.end;
+        }
+        out.push_str(&self.text[from..]);
+        (out, caret.unwrap_or(0))
+    }
+
+    /// 0-based indexes of lines with a warning and no error, in order.
+    pub fn warning_lines(&self) -> Vec<usize> {
+        self.warnings
+            .keys()
+            .copied()
+            .filter(|i| self.error_on(*i).is_none())
+            .collect()
+    }
+
+    /// The warnings that share a fix, one group per fix, in the order of their first lines: a
+    /// problems list shows "48 lines: timestamps look like seconds" once, with one button.
+    pub fn warning_groups(&self) -> Vec<WarningGroup> {
+        let mut groups: Vec<WarningGroup> = Vec::new();
+        for (&i, mark) in &self.warnings {
+            let Some(fix) = mark.fix else { continue };
+            if self.error_on(i).is_some() {
+                continue;
+            }
+            match groups.iter_mut().find(|g| g.fix == fix) {
+                Some(g) => g.lines += 1,
+                None => groups.push(WarningGroup {
+                    fix,
+                    kind: mark.kind,
+                    first_line: i as u32 + 1,
+                    lines: 1,
+                }),
+            }
+        }
+        groups
+    }
+
     pub fn warning_count(&self) -> usize {
         self.warnings
             .keys()
@@ -367,7 +480,7 @@ impl Document {
         let warnings = self
             .warnings
             .iter()
-            .filter(|(i, _)| self.error_on(**i).is_none())
+            .filter(|(i, m)| m.fix.is_none() && self.error_on(**i).is_none())
             .take(max_warnings);
         for (&i, mark) in warnings {
             out.push(Problem {
@@ -441,6 +554,8 @@ mod tests {
                 end_column: 2,
                 kind: "server",
                 message: "x".into(),
+                fix: None,
+                edit: None,
             },
         );
         apply(&mut doc, "new f=0 0\nnew f=0 0\nm f=1 1\nbad\nm f=3 3\n");
@@ -457,6 +572,8 @@ mod tests {
             end_column: 2,
             kind,
             message: message.into(),
+            fix: None,
+            edit: None,
         };
         doc.set_batch(
             BTreeMap::from([(0, mark("type_conflict", "stored as string"))]),
@@ -470,6 +587,74 @@ mod tests {
         );
         doc.clear_server_marks();
         assert_eq!(doc.error_on(0).map(|(_, s)| s), Some(Source::Batch));
+    }
+
+    #[test]
+    fn quick_fixes_come_from_the_core_and_apply_one_or_all() {
+        let mut doc = Document::default();
+        apply(&mut doc, "m f=1 1\nm f=2, 2\nm f=abc 3\nm g=3, 4\n");
+        assert_eq!(
+            doc.edit_on(1),
+            Some(&LineEdit {
+                title: "remove the trailing ','".into(),
+                range: 5..6,
+                text: String::new()
+            })
+        );
+        assert_eq!(doc.edit_on(2).map(|e| e.text.as_str()), Some("\"abc\""));
+        let one = [(2, doc.edit_on(2).unwrap())];
+        assert_eq!(
+            doc.with_edits(&one),
+            ("m f=1 1\nm f=2, 2\nm f=\"abc\" 3\nm g=3, 4\n".into(), 26)
+        );
+        let all = doc.edits_of_kind("trailing_comma");
+        assert_eq!(all.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [1, 3]);
+        let (text, _) = doc.with_edits(&all);
+        assert_eq!(text, "m f=1 1\nm f=2 2\nm f=abc 3\nm g=3 4\n");
+        apply(&mut doc, &text);
+        assert_eq!(errors(&doc), [3]);
+    }
+
+    #[test]
+    fn warnings_that_share_a_fix_are_one_group() {
+        let mut doc = Document::default();
+        apply(&mut doc, "m f=1 1\nm f=1 2\nm f= 3\nm f=1 4\n");
+        let warning = |fix| LineMark {
+            column: 7,
+            end_column: 8,
+            kind: "timestamp_unit",
+            message: "looks like seconds".into(),
+            fix,
+            edit: None,
+        };
+        let fix = Fix::Precision(linewise_core::Precision::Second);
+        let seconds = Some(fix);
+        doc.set_batch(
+            BTreeMap::new(),
+            BTreeMap::from([
+                (0, warning(seconds)),
+                (1, warning(seconds)),
+                (2, warning(seconds)),
+                (3, warning(None)),
+            ]),
+        );
+        // Line 3 has a syntax error: its warning is not shown, in the group or elsewhere.
+        assert_eq!(
+            doc.warning_groups(),
+            [WarningGroup {
+                fix,
+                kind: "timestamp_unit",
+                first_line: 1,
+                lines: 2
+            }]
+        );
+        let listed: Vec<u32> = doc.problems(10, 10).iter().map(|p| p.line).collect();
+        assert_eq!(
+            listed,
+            [3, 4],
+            "the error, then the one warning without a fix"
+        );
+        assert_eq!(doc.warning_lines(), [0, 1, 3]);
     }
 
     #[test]

@@ -15,6 +15,8 @@ mod batch;
 mod document;
 pub mod timefmt;
 
+use linewise_core::Precision;
+
 pub use batch::{BatchPass, TimeRange};
 pub use document::{Document, LineMark};
 
@@ -55,4 +57,39 @@ pub struct Problem {
     pub mark: LineMark,
     pub source: Source,
     pub severity: Severity,
+}
+
+/// A repair that applies to every line of a warning group at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fix {
+    /// Read the timestamps in this unit (they look like it).
+    Precision(Precision),
+}
+
+impl Fix {
+    /// What the lines of the group have in common, e.g. `timestamps look like seconds`.
+    pub fn problem(self) -> String {
+        match self {
+            Fix::Precision(unit) => format!("timestamps look like {}", unit.in_words()),
+        }
+    }
+
+    /// The button's label, e.g. `Use s`.
+    pub fn label(self) -> String {
+        match self {
+            Fix::Precision(unit) => format!("Use {unit}"),
+        }
+    }
+}
+
+/// Warnings on many lines with one fix, listed once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WarningGroup {
+    pub fix: Fix,
+    /// The warnings' kind (`timestamp_unit`).
+    pub kind: &'static str,
+    /// 1-based line of the first warning.
+    pub first_line: u32,
+    /// Lines in the group.
+    pub lines: usize,
 }

@@ -1,6 +1,8 @@
 //! The line-protocol editor: a plain textarea (so typing, undo, selection and IME behave as the
-//! browser makes them) over a backdrop that draws the marks, with a line-number gutter. Only the
-//! lines in view are drawn, so a 100,000-line document costs no more to show than a short one.
+//! browser makes them) over a backdrop that draws the text in colour and the marks, with a
+//! line-number gutter. Only the lines in view are drawn, so a 100,000-line document costs no more
+//! to show than a short one. While the document lags behind the textarea (typing into a large
+//! document waits for the debounce), the textarea shows its own plain text instead.
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -8,6 +10,7 @@ use leptos::ev;
 use leptos::prelude::*;
 
 use crate::check::{Document, Source};
+use crate::components::colours::{coloured_into, window_spans, LineSpans};
 use crate::html::escape_into;
 use crate::state::{now_ms, AppState};
 
@@ -17,6 +20,10 @@ const LINE_HEIGHT: f64 = 20.0;
 const PAD: f64 = 8.0;
 /// How long typing must pause before the text is checked.
 const DEBOUNCE: Duration = Duration::from_millis(120);
+/// Documents up to this size are checked at every keystroke, without the debounce: reading the
+/// textarea and re-parsing the touched record takes well under a millisecond, and the colours
+/// never lag behind the typing.
+const LIVE_MAX_BYTES: usize = 64 * 1024;
 
 /// Lines drawn at least, whatever the measured height: the height can read 0 before the first
 /// layout, and 60 short rows cost nothing to draw.
@@ -79,12 +86,17 @@ fn gutter_html(doc: &Document, first: usize, end: usize, caret: usize) -> String
     out
 }
 
-/// One backdrop line: the text drawn invisibly (so widths match the textarea exactly), the
-/// problem span underlined, and the message after the end of the line.
-fn backdrop_line(out: &mut String, text: &str, mark: Option<(&crate::check::LineMark, &str)>) {
+/// One backdrop line: the text in its colours (in the textarea's font, so widths match it
+/// exactly), the problem span underlined around them, and the message after the end of the line.
+fn backdrop_line(
+    out: &mut String,
+    text: &str,
+    spans: &LineSpans,
+    mark: Option<(&crate::check::LineMark, &str)>,
+) {
     let Some((m, class)) = mark else {
         out.push_str("<div class=\"bl\">");
-        escape_into(out, text);
+        coloured_into(out, text, spans, 0..text.len());
         out.push_str("</div>");
         return;
     };
@@ -96,15 +108,15 @@ fn backdrop_line(out: &mut String, text: &str, mark: Option<(&crate::check::Line
             .map_or(text.len(), |(b, _)| *b)
     };
     let (a, b) = (byte_at(m.column), byte_at(m.end_column));
-    escape_into(out, &text[..a]);
+    coloured_into(out, text, spans, 0..a);
     if b > a {
         out.push_str("<span class=\"squiggle\">");
-        escape_into(out, &text[a..b]);
+        coloured_into(out, text, spans, a..b);
         out.push_str("</span>");
     } else {
         out.push_str("<span class=\"squiggle point\"></span>");
     }
-    escape_into(out, &text[b..]);
+    coloured_into(out, text, spans, b..text.len());
     out.push_str("<span class=\"inline-msg\">");
     escape_into(out, &m.message);
     out.push_str("</span></div>");
@@ -112,14 +124,15 @@ fn backdrop_line(out: &mut String, text: &str, mark: Option<(&crate::check::Line
 
 fn backdrop_html(doc: &Document, first: usize, end: usize) -> String {
     let mut out = String::new();
-    for i in first..end {
+    let spans = window_spans(doc, first, end);
+    for (i, spans) in (first..end).zip(&spans) {
         let mark = match (doc.error_on(i), doc.warning_on(i)) {
             (Some((m, Source::Server)), _) => Some((m, "err server")),
             (Some((m, _)), _) => Some((m, "err")),
             (None, Some(m)) => Some((m, "warn")),
             _ => None,
         };
-        backdrop_line(&mut out, doc.line(i), mark);
+        backdrop_line(&mut out, doc.line(i), spans, mark);
     }
     out
 }
@@ -152,6 +165,14 @@ pub fn Editor() -> impl IntoView {
         state.caret_line.set(line);
     };
     let on_input = move |_: ev::Event| {
+        if state.doc.with_value(|d| d.text().len()) <= LIVE_MAX_BYTES {
+            if let Some(h) = timer.get_value() {
+                h.clear();
+                timer.set_value(None);
+            }
+            state.submit_editor(now_ms());
+            return;
+        }
         if timer.get_value().is_none() {
             typed_at.set_value(now_ms());
         }
@@ -171,6 +192,12 @@ pub fn Editor() -> impl IntoView {
     };
     let on_keydown = move |ev: ev::KeyboardEvent| {
         let key = ev.key();
+        if key == "." && (ev.ctrl_key() || ev.meta_key()) {
+            ev.prevent_default();
+            update_caret();
+            state.fix_line(state.caret_line.get_untracked());
+            return;
+        }
         let forward = match key.as_str() {
             "F8" => !ev.shift_key(),
             "ArrowDown" if ev.alt_key() => true,
@@ -206,7 +233,15 @@ pub fn Editor() -> impl IntoView {
         state.doc.with_value(|d| {
             let total = d.line_count();
             let what = match (d.error_on(line), d.warning_on(line)) {
-                (Some((m, s)), _) => format!(" — error ({}): {}", s.as_str(), m.message),
+                (Some((m, s)), _) => match &m.edit {
+                    Some(e) => format!(
+                        " — error ({}): {} — Ctrl+. to {}",
+                        s.as_str(),
+                        m.message,
+                        e.title
+                    ),
+                    None => format!(" — error ({}): {}", s.as_str(), m.message),
+                },
                 (None, Some(m)) => format!(" — warning: {}", m.message),
                 _ => String::new(),
             };
@@ -218,7 +253,7 @@ pub fn Editor() -> impl IntoView {
     let _resize = window_event_listener(ev::resize, move |_| sync_scroll());
 
     view! {
-        <div class="editor">
+        <div class="editor" class:coloured=move || !state.stale.get()>
             <div class="gutter" aria-hidden="true">
                 <div class="gutter-inner" style:transform=move || format!("translateY({}px)", offset_y()) inner_html=gutter></div>
             </div>

@@ -1,6 +1,7 @@
 //! One component per file; `app` puts them together.
 pub mod app;
 pub mod author;
+pub mod colours;
 pub mod editor;
 pub mod preview;
 pub mod problems;

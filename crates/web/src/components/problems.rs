@@ -1,12 +1,13 @@
 //! The problems panel: the error count and one row per invalid line (every one of them, also the
-//! lines scrolled out of the editor), each a link to its line.
+//! lines scrolled out of the editor), each a link to its line. Warnings that share a fix are one
+//! row for all their lines, with the fix as a button: 48 rows saying the same thing hide the rest.
 use std::fmt::Write as _;
 
 use leptos::ev;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::check::{Problem, Severity};
+use crate::check::{Fix, Problem, Severity, WarningGroup};
 use crate::components::editor::jump_to;
 use crate::html::{escape_into, group};
 use crate::state::AppState;
@@ -36,8 +37,65 @@ fn rows_html(problems: &[Problem]) -> String {
         escape_into(&mut out, &p.mark.message);
         let _ = write!(
             out,
-            "</span><span class=\"src\">{}</span></li>",
+            "</span><span class=\"src\">{}</span>",
             p.source.as_str()
+        );
+        if let Some(edit) = &p.mark.edit {
+            let _ = write!(
+                out,
+                "<button type=\"button\" class=\"secondary quick-fix\" data-testid=\"quick-fix\" \
+                 data-fix-line=\"{}\" title=\"Ctrl+. on the line\">Fix: ",
+                p.line
+            );
+            escape_into(&mut out, &edit.title);
+            out.push_str("</button>");
+        }
+        out.push_str("</li>");
+    }
+    out
+}
+
+/// One "fix all" button per kind of error that has a quick fix on more than one line.
+fn fix_all_html(problems: &[Problem]) -> String {
+    let mut kinds: Vec<(&str, usize)> = Vec::new();
+    for p in problems.iter().filter(|p| p.mark.edit.is_some()) {
+        match kinds.iter_mut().find(|(k, _)| *k == p.mark.kind) {
+            Some((_, n)) => *n += 1,
+            None => kinds.push((p.mark.kind, 1)),
+        }
+    }
+    let mut out = String::new();
+    for (kind, n) in kinds.into_iter().filter(|(_, n)| *n > 1) {
+        let _ = write!(
+            out,
+            "<li class=\"fix-all\"><button type=\"button\" class=\"secondary\" data-testid=\"fix-all\" \
+             data-fix-kind=\"{kind}\">Fix all {} lines with {}</button></li>",
+            group(n),
+            kind.replace('_', " ")
+        );
+    }
+    out
+}
+
+fn groups_html(groups: &[WarningGroup]) -> String {
+    let mut out = String::new();
+    for g in groups {
+        let lines = group(g.lines);
+        let noun = if g.lines == 1 { "line" } else { "lines" };
+        let Fix::Precision(unit) = g.fix;
+        let _ = write!(
+            out,
+            "<li data-testid=\"warning-group\" data-line=\"{}\" data-kind=\"{}\" data-count=\"{}\" \
+             class=\"warning group\" role=\"option\" tabindex=\"-1\"><span class=\"sev\">warning</span>\
+             <span class=\"ln\">from Ln {}</span><span class=\"msg\">",
+            g.first_line, g.kind, g.lines, g.first_line
+        );
+        escape_into(&mut out, &format!("{lines} {noun}: {}", g.fix.problem()));
+        let _ = write!(
+            out,
+            "</span><button type=\"button\" class=\"secondary fix\" data-testid=\"group-fix\" \
+             data-precision=\"{unit}\">{}</button></li>",
+            g.fix.label()
         );
     }
     out
@@ -55,9 +113,13 @@ pub fn Problems() -> impl IntoView {
     });
     let rows = move || {
         state.version.track();
-        state
-            .doc
-            .with_value(|d| rows_html(&d.problems(MAX_ERRORS, MAX_WARNINGS)))
+        state.doc.with_value(|d| {
+            let problems = d.problems(MAX_ERRORS, MAX_WARNINGS);
+            let mut html = fix_all_html(&problems);
+            html.push_str(&rows_html(&problems));
+            html.push_str(&groups_html(&d.warning_groups()));
+            html
+        })
     };
     let busy = move || !state.settled.get();
     let label = move || {
@@ -89,6 +151,31 @@ pub fn Problems() -> impl IntoView {
         else {
             return;
         };
+        let attr = |selector: &str, name: &str| {
+            target
+                .closest(selector)
+                .ok()
+                .flatten()
+                .and_then(|el| el.get_attribute(name))
+        };
+        if let Some(line) =
+            attr("[data-fix-line]", "data-fix-line").and_then(|l| l.parse::<usize>().ok())
+        {
+            state.fix_line(line.saturating_sub(1));
+            return;
+        }
+        if let Some(kind) = attr("[data-fix-kind]", "data-fix-kind") {
+            state.fix_all(&kind);
+            return;
+        }
+        let fix = target.closest("[data-precision]").ok().flatten();
+        if let Some(unit) = fix.and_then(|b| b.get_attribute("data-precision")) {
+            if let Ok(unit) = unit.parse() {
+                state.precision.set(unit);
+                state.recheck_batch();
+            }
+            return;
+        }
         let Ok(Some(row)) = target.closest("[data-line]") else {
             return;
         };
@@ -113,7 +200,7 @@ pub fn Problems() -> impl IntoView {
                 >
                     {label}
                 </span>
-                <span class="hint">"F8 / Alt+↓ next · Shift+F8 / Alt+↑ previous"</span>
+                <span class="hint">"F8 / Alt+↓ next · Shift+F8 / Alt+↑ previous · Ctrl+. quick fix"</span>
             </header>
             {move || state.busy.get().map(|p| view! {
                 <div class="progress" role="progressbar" aria-label=p.label aria-valuemin="0" aria-valuemax="100"

@@ -60,50 +60,66 @@ pub fn SettingsPanel() -> impl IntoView {
     let schema_note = RwSignal::new(String::from("Choose a database to see its stored schema."));
     let schema_view = RwSignal::new(Vec::<(String, String)>::new());
 
+    // Lists the databases, then reads the chosen one's stored schema if it exists: asking for
+    // the schema of a database not created yet answers 404, which the browser logs as an error,
+    // and a call without a token on a server that needs one answers 401 the same way.
     let refresh = move || {
         let token = s.token.get_untracked();
-        spawn_local(async move {
-            match api::list_databases(&token).await {
-                Ok(list) => {
-                    db_note.set(format!("{} database(s) on the server.", list.len()));
-                    databases.set(list);
-                }
-                Err(e) => db_note.set(format!("Could not list databases: {e}")),
-            }
-        });
-    };
-    let load_schema = move || {
-        let token = s.token.get_untracked();
         let db = s.db.get_untracked();
-        if db.is_empty() {
-            return;
-        }
         spawn_local(async move {
-            let (schema, note, rows) = match api::fetch_schema(&token, &db).await {
-                Ok(schema) if schema.is_empty() => {
-                    (KnownColumns::default(), format!("Nothing stored in “{db}” yet."), Vec::new())
+            if token.is_empty() && api::token_required().await.unwrap_or(false) {
+                db_note.set(String::from(
+                    "This server needs a token: enter it to list its databases.",
+                ));
+                schema_note.set(String::from("Enter the token to see the stored schema."));
+                return;
+            }
+            let list = match api::list_databases(&token).await {
+                Ok(list) => list,
+                Err(e) => {
+                    db_note.set(format!("Could not list databases: {e}"));
+                    return;
                 }
-                Ok(schema) => {
-                    let rows = schema
-                        .tables()
-                        .map(|(t, cols)| {
-                            let cols: Vec<String> = cols.map(|(c, k)| format!("{c}: {k}")).collect();
-                            (t.to_owned(), cols.join(", "))
-                        })
-                        .collect();
-                    let note = format!(
-                        "Stored schema of “{db}”; lines that conflict with it are marked before writing."
-                    );
-                    (schema, note, rows)
-                }
-                Err(e) => (
+            };
+            db_note.set(format!("{} database(s) on the server.", list.len()));
+            let exists = list.contains(&db);
+            databases.set(list);
+            if db.is_empty() {
+                return;
+            }
+            let (schema, note, rows) = if !exists {
+                (
                     KnownColumns::default(),
-                    format!(
-                        "The server did not give the stored schema ({e}). Conflicts with stored column \
-                         types are found only when writing."
-                    ),
+                    format!("“{db}” does not exist yet: the first write creates it."),
                     Vec::new(),
-                ),
+                )
+            } else {
+                match api::fetch_schema(&token, &db).await {
+                    Ok(schema) if schema.is_empty() => {
+                        (KnownColumns::default(), format!("Nothing stored in “{db}” yet."), Vec::new())
+                    }
+                    Ok(schema) => {
+                        let rows = schema
+                            .tables()
+                            .map(|(t, cols)| {
+                                let cols: Vec<String> = cols.map(|(c, k)| format!("{c}: {k}")).collect();
+                                (t.to_owned(), cols.join(", "))
+                            })
+                            .collect();
+                        let note = format!(
+                            "Stored schema of “{db}”; lines that conflict with it are marked before writing."
+                        );
+                        (schema, note, rows)
+                    }
+                    Err(e) => (
+                        KnownColumns::default(),
+                        format!(
+                            "The server did not give the stored schema ({e}). Conflicts with stored column \
+                             types are found only when writing."
+                        ),
+                        Vec::new(),
+                    ),
+                }
             };
             schema_view.set(rows);
             schema_note.set(note);
@@ -138,7 +154,6 @@ pub fn SettingsPanel() -> impl IntoView {
     Effect::new(move |_| {
         s.written.track();
         refresh();
-        load_schema();
     });
 
     view! {
@@ -153,7 +168,7 @@ pub fn SettingsPanel() -> impl IntoView {
                         autocomplete="off"
                         prop:value=move || s.db.get()
                         on:input:target=move |ev| s.db.set(ev.target().value())
-                        on:change=move |_| load_schema()
+                        on:change=move |_| refresh()
                     />
                     <datalist id="database-list">
                         <For each=move || databases.get() key=|d| d.clone() let:name>
@@ -161,7 +176,7 @@ pub fn SettingsPanel() -> impl IntoView {
                         </For>
                     </datalist>
                     <button type="button" class="secondary" on:click=create>"Create"</button>
-                    <button type="button" class="secondary" on:click=move |_| { refresh(); load_schema(); }>"Refresh"</button>
+                    <button type="button" class="secondary" on:click=move |_| refresh()>"Refresh"</button>
                 </div>
                 <p class="note" data-testid="database-note" aria-live="polite">{move || db_note.get()}</p>
             </div>
@@ -175,10 +190,7 @@ pub fn SettingsPanel() -> impl IntoView {
                     placeholder="not needed without auth"
                     prop:value=move || s.token.get()
                     on:input:target=move |ev| s.token.set(ev.target().value())
-                    on:change=move |_| {
-                        refresh();
-                        load_schema();
-                    }
+                    on:change=move |_| refresh()
                 />
                 <label class="check">
                     <input type="checkbox" prop:checked=move || s.remember.get()

@@ -83,6 +83,8 @@ async fn run(state: AppState, mut job: Job, report: Report) {
                                 end_column: end,
                                 kind: "server",
                                 message: l.message.clone(),
+                                fix: None,
+                                edit: None,
                             },
                         );
                     }

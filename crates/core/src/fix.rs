@@ -1,0 +1,166 @@
+//! Quick fixes: for some diagnostics, the edit that repairs the line, computed here and checked
+//! by parsing the fixed record again before it is offered, so an editor never proposes a fix
+//! that leaves the same problem (or makes a new one) where it edited.
+//!
+//! ```
+//! use linewise_core::{fix::quick_fix, parse_lines};
+//! let input = b"home,room=K temp=21.5, 1641024000\n";
+//! let d = parse_lines(input).next().unwrap().unwrap_err();
+//! let fix = quick_fix(input, &d).unwrap();
+//! assert_eq!(fix.apply(input), b"home,room=K temp=21.5 1641024000\n");
+//! ```
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::ops::Range;
+
+use crate::{parse_lines, Diagnostic, ErrorKind};
+
+/// One edit of the input that repairs a diagnostic's problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuickFix {
+    /// What the fix does, for a button or menu: `remove the trailing ','`, `write 21.0`.
+    pub title: String,
+    /// Byte range of the input replaced (within the diagnostic's record).
+    pub range: Range<usize>,
+    pub replacement: String,
+}
+
+impl QuickFix {
+    /// `input` with the fix applied.
+    pub fn apply(&self, input: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(input.len() + self.replacement.len());
+        out.extend_from_slice(&input[..self.range.start]);
+        out.extend_from_slice(self.replacement.as_bytes());
+        out.extend_from_slice(&input[self.range.end..]);
+        out
+    }
+}
+
+/// The fix for `d`, a diagnostic of `input`, when one is known and the record parses past the
+/// edit once it is applied: a trailing comma removed, an unquoted word quoted as a string, a value
+/// that conflicts with its column's type rewritten in that type when it converts exactly
+/// (`21i` → `21.0`).
+pub fn quick_fix(input: &[u8], d: &Diagnostic) -> Option<QuickFix> {
+    let span = d.start..d.end;
+    let text = core::str::from_utf8(input.get(span.clone())?).ok()?;
+    let fix = match d.kind {
+        ErrorKind::TrailingComma if text == "," => QuickFix {
+            title: String::from("remove the trailing ','"),
+            range: span,
+            replacement: String::new(),
+        },
+        ErrorKind::InvalidFieldValue => {
+            let quoted = quote(text);
+            QuickFix {
+                title: format!("quote it as a string: {quoted}"),
+                range: span,
+                replacement: quoted,
+            }
+        }
+        ErrorKind::TypeConflict => {
+            let (range, replacement) = d.suggestion()?;
+            QuickFix {
+                title: format!("write {replacement}"),
+                range: range.clone(),
+                replacement: String::from(replacement),
+            }
+        }
+        _ => return None,
+    };
+    recheck(input, d, fix)
+}
+
+/// A string field value holding `text`: quotes around, `"` and `\` escaped.
+fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        if matches!(c, '"' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// `fix` if the record, fixed, parses, or fails only after the edit (a later problem of its own).
+fn recheck(input: &[u8], d: &Diagnostic, fix: QuickFix) -> Option<QuickFix> {
+    let record = d.record.clone();
+    if fix.range.start < record.start || fix.range.end > record.end {
+        return None;
+    }
+    let local = QuickFix {
+        range: fix.range.start - record.start..fix.range.end - record.start,
+        ..fix.clone()
+    };
+    let fixed = local.apply(&input[record]);
+    let edited_to = local.range.start + local.replacement.len();
+    match parse_lines(&fixed).next()? {
+        Ok(_) => Some(fix),
+        Err(e) if e.start > edited_to => Some(fix),
+        Err(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{BatchValidator, Precision};
+
+    /// Each line of `input` fixed by the quick fix of its first problem (`None`: no fix offered).
+    fn fixed(input: &str) -> Vec<Option<String>> {
+        let bytes = input.as_bytes();
+        let mut v = BatchValidator::new(Precision::Second, None);
+        parse_lines(bytes)
+            .map(|l| match l.and_then(|l| v.check(&l, 0).map(|_| ())) {
+                Ok(()) => None,
+                Err(d) => quick_fix(bytes, &d).map(|f| {
+                    let out = f.apply(bytes);
+                    let out = String::from_utf8(out).unwrap();
+                    String::from(out[d.record.start..].lines().next().unwrap())
+                }),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fixes_that_repair_the_line() {
+        let got =
+            fixed("m f=1,g=2, 5\nm f=abc 6\nm f=tru 7\nm f=2.5 8\nm f=21i 9\nm f=21.5,g=on 10\n");
+        assert_eq!(
+            got,
+            [
+                Some(String::from("m f=1,g=2 5")),
+                Some(String::from("m f=\"abc\" 6")),
+                None,
+                None,
+                Some(String::from("m f=21.0 9")),
+                Some(String::from("m f=21.5,g=\"on\" 10")),
+            ]
+        );
+    }
+
+    #[test]
+    fn quoting_escapes_quotes_and_backslashes() {
+        assert_eq!(quote("a\"b\\"), "\"a\\\"b\\\\\"");
+    }
+
+    #[test]
+    fn no_fix_when_the_value_does_not_convert_exactly() {
+        assert_eq!(
+            fixed("m f=1i 1\nm f=2.5 2\nm f=\"s\" 3\n"),
+            [None, None, None]
+        );
+    }
+
+    #[test]
+    fn a_fix_is_offered_when_a_later_problem_remains() {
+        let input = b"m f=abc,g= 1\n";
+        let d = parse_lines(input).next().unwrap().unwrap_err();
+        let fix = quick_fix(input, &d).unwrap();
+        assert_eq!(fix.apply(input), b"m f=\"abc\",g= 1\n");
+        assert_eq!(fix.title, "quote it as a string: \"abc\"");
+    }
+}
