@@ -108,13 +108,7 @@ fn convert(args: &Args) -> Result<usize, Failure> {
             .filter(|_| !stdin)
             .map_or_else(|| "csv".to_string(), |s| s.to_string_lossy().into_owned())
     });
-    let mapping = mapping(&input, &measurement, args).map_err(|e| match e {
-        Failure::Convert { source, .. } => Failure::Convert {
-            name: name.clone(),
-            source,
-        },
-        e => e,
-    })?;
+    let mapping = mapping(&input, &name, &measurement, args)?;
     eprintln!("linewise convert: mapping {}", as_flags(&mapping));
     let mut out: BufWriter<Box<dyn Write>> = BufWriter::new(match &args.output {
         Some(path) => Box::new(File::create(path)?),
@@ -160,8 +154,8 @@ fn convert(args: &Args) -> Result<usize, Failure> {
     Ok(skipped)
 }
 
-/// The guessed mapping with the flags applied.
-fn mapping(input: &[u8], measurement: &str, args: &Args) -> Result<Mapping, Failure> {
+/// The guessed mapping of input `name` with the flags applied.
+fn mapping(input: &[u8], name: &str, measurement: &str, args: &Args) -> Result<Mapping, Failure> {
     let prefix = &input[..input.len().min(GUESS_PREFIX)];
     let delimiter = args
         .delimiter
@@ -173,7 +167,7 @@ fn mapping(input: &[u8], measurement: &str, args: &Args) -> Result<Mapping, Fail
         })
         .transpose()?;
     let mut mapping = guess(prefix, measurement, delimiter).map_err(|source| Failure::Convert {
-        name: String::new(),
+        name: name.to_string(),
         source,
     })?;
     if args.precision == Precision::Auto {
