@@ -7,10 +7,9 @@ use std::process::ExitCode;
 
 use linewise_core::{parse_lines, Checker, Line, Lines, Precision, Rejection};
 
-mod input;
 mod json;
 
-use input::Input;
+use super::input::Input;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -40,11 +39,7 @@ pub fn run(args: Args) -> ExitCode {
     } else {
         args.file.display().to_string()
     };
-    let input = if stdin {
-        Input::stdin()
-    } else {
-        Input::file(&args.file)
-    };
+    let input = Input::open(&args.file);
     let input = match input {
         Ok(input) => input,
         Err(e) => {

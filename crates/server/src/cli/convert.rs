@@ -5,12 +5,14 @@
 //! `FILE:LINE:COLUMN: message` and skipped. Exit 0 when every row converted, 1 when some row was
 //! skipped, 2 on usage or I/O errors.
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use linewise_core::csv::{guess, ConvertError, Converter, Mapping, Role};
 use linewise_core::Precision;
+
+use super::input::Input;
 
 /// Input formats `--from` takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -95,13 +97,7 @@ fn convert(args: &Args) -> Result<usize, Failure> {
         name: name.clone(),
         source: e,
     };
-    let input = if stdin {
-        let mut buf = Vec::new();
-        io::stdin().read_to_end(&mut buf).map_err(read)?;
-        buf
-    } else {
-        std::fs::read(&args.file).map_err(read)?
-    };
+    let input = Input::open(&args.file).map_err(read)?;
     let measurement = args.measurement.clone().unwrap_or_else(|| {
         args.file
             .file_stem()
