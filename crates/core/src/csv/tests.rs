@@ -7,6 +7,14 @@ const HOME: &str = "time,room,temp,hum,co\n\
 1641027600,Living Room,21.4,35.9,0\n\
 1641027600,Kitchen,23.0,36.2,0\n";
 
+/// Each column's name and role, as the page and `--column` spell them.
+fn roles(m: &Mapping) -> Vec<(&str, String)> {
+    m.columns
+        .iter()
+        .map(|c| (c.name.as_str(), c.role.spelling()))
+        .collect()
+}
+
 fn home_mapping() -> Mapping {
     guess(HOME.as_bytes(), "home", None).unwrap()
 }
@@ -14,13 +22,8 @@ fn home_mapping() -> Mapping {
 #[test]
 fn the_home_data_is_guessed_and_converted_exactly() {
     let m = home_mapping();
-    let roles: Vec<_> = m
-        .columns
-        .iter()
-        .map(|c| (c.name.as_str(), c.role.spelling()))
-        .collect();
     assert_eq!(
-        roles,
+        roles(&m),
         [
             ("time", "time:s".to_string()),
             ("room", "tag".to_string()),
@@ -174,13 +177,8 @@ fn guesses_delimiters_dates_measurements_and_text() {
     assert_eq!(m.delimiter, b';');
     let forced = guess(csv.as_bytes(), "x", Some(b',')).unwrap();
     assert_eq!(forced.columns.len(), 1);
-    let roles: Vec<_> = m
-        .columns
-        .iter()
-        .map(|c| (c.name.as_str(), c.role.spelling()))
-        .collect();
     assert_eq!(
-        roles,
+        roles(&m),
         [
             ("measurement", "measurement".to_string()),
             ("Date", "time:rfc3339".to_string()),
