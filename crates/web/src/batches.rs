@@ -71,23 +71,11 @@ pub fn plan(doc: &Document, max_bytes: usize) -> Vec<Batch> {
 
 #[cfg(test)]
 mod tests {
-    use std::rc::Rc;
-
     use super::*;
-
-    fn doc(text: &str) -> Document {
-        let mut d = Document::default();
-        let mut step = d.begin_edit(Rc::from(text));
-        while !step.is_done() {
-            step.step();
-        }
-        d.commit(step);
-        d
-    }
 
     #[test]
     fn cuts_at_records_and_maps_lines_back() {
-        let d = doc("a f=1 1\n# note\nb f=2 2\nc f=3 3\n");
+        let d = Document::checked("a f=1 1\n# note\nb f=2 2\nc f=3 3\n");
         let batches = plan(&d, 16);
         assert_eq!(batches.len(), 2, "{batches:?}");
         assert_eq!(batches[0].body(&d), "a f=1 1\n# note\n");
@@ -101,7 +89,7 @@ mod tests {
 
     #[test]
     fn keeps_multi_line_records_whole() {
-        let d = doc("m s=\"a\nb\" 1\nm f=1 2\n");
+        let d = Document::checked("m s=\"a\nb\" 1\nm f=1 2\n");
         let batches = plan(&d, 4);
         assert_eq!(batches[0].body(&d), "m s=\"a\nb\" 1\n");
         assert_eq!(batches[1].doc_line(1), 2);

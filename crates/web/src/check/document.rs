@@ -227,6 +227,27 @@ fn mark_continuation(states: &mut [LineState], record: usize, last: usize) {
 }
 
 impl Document {
+    /// Runs a whole edit to `text` at once (the page runs it in slices); the length of the region
+    /// it re-checked. For tests of the modules that read a checked document.
+    #[cfg(test)]
+    pub fn apply(&mut self, text: &str) -> usize {
+        let mut step = self.begin_edit(Rc::from(text));
+        let region = step.region_len();
+        while !step.is_done() {
+            step.step();
+        }
+        self.commit(step);
+        region
+    }
+
+    /// A document holding `text`, checked.
+    #[cfg(test)]
+    pub fn checked(text: &str) -> Document {
+        let mut doc = Document::default();
+        doc.apply(text);
+        doc
+    }
+
     pub fn text(&self) -> &Rc<str> {
         &self.text
     }
@@ -505,16 +526,6 @@ fn shift(marks: &mut BTreeMap<usize, LineMark>, first: usize, old_end: usize, ne
 mod tests {
     use super::*;
 
-    fn apply(doc: &mut Document, text: &str) -> usize {
-        let mut step = doc.begin_edit(Rc::from(text));
-        let region = step.region_len();
-        while !step.is_done() {
-            step.step();
-        }
-        doc.commit(step);
-        region
-    }
-
     fn errors(doc: &Document) -> Vec<usize> {
         doc.error_lines().into_iter().map(|i| i + 1).collect()
     }
@@ -522,7 +533,7 @@ mod tests {
     #[test]
     fn marks_only_the_bad_line() {
         let mut doc = Document::default();
-        apply(&mut doc, "m f=1 1\nm f= 2\nm f=3 3\n");
+        doc.apply("m f=1 1\nm f= 2\nm f=3 3\n");
         assert_eq!(errors(&doc), vec![2]);
         assert_eq!(doc.line_count(), 4);
         assert_eq!(doc.line(1), "m f= 2");
@@ -532,13 +543,13 @@ mod tests {
     fn edit_reparses_only_touched_lines_and_fixes_mark() {
         let mut doc = Document::default();
         let text: String = (0..100).map(|i| format!("m f={i} {i}\n")).collect();
-        apply(&mut doc, &text);
+        doc.apply(&text);
         assert!(errors(&doc).is_empty());
         let broken = text.replacen("m f=50 50", "m f=50x 50", 1);
-        let region = apply(&mut doc, &broken);
+        let region = doc.apply(&broken);
         assert_eq!(region, 1);
         assert_eq!(errors(&doc), vec![51]);
-        let region = apply(&mut doc, &text);
+        let region = doc.apply(&text);
         assert_eq!(region, 1);
         assert!(errors(&doc).is_empty());
     }
@@ -546,7 +557,7 @@ mod tests {
     #[test]
     fn inserted_lines_shift_other_marks() {
         let mut doc = Document::default();
-        apply(&mut doc, "m f=1 1\nbad\nm f=3 3\n");
+        doc.apply("m f=1 1\nbad\nm f=3 3\n");
         doc.add_server_mark(
             2,
             LineMark {
@@ -558,7 +569,7 @@ mod tests {
                 edit: None,
             },
         );
-        apply(&mut doc, "new f=0 0\nnew f=0 0\nm f=1 1\nbad\nm f=3 3\n");
+        doc.apply("new f=0 0\nnew f=0 0\nm f=1 1\nbad\nm f=3 3\n");
         assert_eq!(errors(&doc), vec![4, 5]);
         assert_eq!(doc.error_on(4).map(|(_, s)| s), Some(Source::Server));
     }
@@ -566,7 +577,7 @@ mod tests {
     #[test]
     fn the_servers_verdict_outranks_the_batch_check() {
         let mut doc = Document::default();
-        apply(&mut doc, "m f=1 1\n");
+        doc.apply("m f=1 1\n");
         let mark = |kind, message: &str| LineMark {
             column: 1,
             end_column: 2,
@@ -592,7 +603,7 @@ mod tests {
     #[test]
     fn quick_fixes_come_from_the_core_and_apply_one_or_all() {
         let mut doc = Document::default();
-        apply(&mut doc, "m f=1 1\nm f=2, 2\nm f=abc 3\nm g=3, 4\n");
+        doc.apply("m f=1 1\nm f=2, 2\nm f=abc 3\nm g=3, 4\n");
         assert_eq!(
             doc.edit_on(1),
             Some(&LineEdit {
@@ -611,14 +622,14 @@ mod tests {
         assert_eq!(all.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [1, 3]);
         let (text, _) = doc.with_edits(&all);
         assert_eq!(text, "m f=1 1\nm f=2 2\nm f=abc 3\nm g=3 4\n");
-        apply(&mut doc, &text);
+        doc.apply(&text);
         assert_eq!(errors(&doc), [3]);
     }
 
     #[test]
     fn warnings_that_share_a_fix_are_one_group() {
         let mut doc = Document::default();
-        apply(&mut doc, "m f=1 1\nm f=1 2\nm f= 3\nm f=1 4\n");
+        doc.apply("m f=1 1\nm f=1 2\nm f= 3\nm f=1 4\n");
         let warning = |fix| LineMark {
             column: 7,
             end_column: 8,
@@ -660,11 +671,11 @@ mod tests {
     #[test]
     fn multi_line_string_is_one_record() {
         let mut doc = Document::default();
-        apply(&mut doc, "m s=\"a\nb\" 1\nm f=1 2\n");
+        doc.apply("m s=\"a\nb\" 1\nm f=1 2\n");
         assert!(errors(&doc).is_empty(), "{:?}", doc.problems(10, 10));
         assert!(!doc.is_boundary(1));
         // Closing the quote on another line and breaking it again re-parses the whole record.
-        apply(&mut doc, "m s=\"a\nb 1\nm f=1 2\n");
+        doc.apply("m s=\"a\nb 1\nm f=1 2\n");
         assert!(!errors(&doc).is_empty());
     }
 

@@ -78,19 +78,7 @@ pub fn coloured_into(
 
 #[cfg(test)]
 mod tests {
-    use std::rc::Rc;
-
     use super::*;
-
-    fn doc(text: &str) -> Document {
-        let mut doc = Document::default();
-        let mut step = doc.begin_edit(Rc::from(text));
-        while !step.is_done() {
-            step.step();
-        }
-        doc.commit(step);
-        doc
-    }
 
     fn html(doc: &Document, first: usize, end: usize) -> Vec<String> {
         window_spans(doc, first, end)
@@ -107,7 +95,7 @@ mod tests {
 
     #[test]
     fn colours_the_lines_asked_for() {
-        let d = doc("# c\nm,t=<v> f=1i 5\n");
+        let d = Document::checked("# c\nm,t=<v> f=1i 5\n");
         assert_eq!(
             html(&d, 1, 2),
             [
@@ -121,7 +109,7 @@ mod tests {
 
     #[test]
     fn a_line_inside_a_string_is_coloured_as_the_string() {
-        let d = doc("m s=\"a\nb\" 1\n");
+        let d = Document::checked("m s=\"a\nb\" 1\n");
         assert_eq!(
             html(&d, 1, 2),
             ["<span class=\"t-string\">b&quot;</span> <span class=\"t-timestamp\">1</span>"]
