@@ -10,6 +10,7 @@
 #
 #   GEN_LP=path/to/gen_lp.py scripts/bench/sustained.sh     # WINDOWS=30 (5 min) CONNS="4 16"
 #   SERVERS="linewise-durable linewise-no_sync victoria-metrics influxdb-1.6"
+#   LINEWISE_FLAGS="--max-buffer-size 268435456"   # extra flags for linewise serve (default: none)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=common.sh
@@ -52,7 +53,7 @@ start_server() { # $1: server name; sets server_pid, url, persisted_cmd
     case $1 in
     linewise-*)
         target/release/linewise serve --http-bind "127.0.0.1:$PORT" --data-dir "$work/data" \
-            --ui-dir "$work/none" >/dev/null 2>"$work/server.log" &
+            --ui-dir "$work/none" ${LINEWISE_FLAGS:-} >/dev/null 2>"$work/server.log" &
         server_pid=$!
         wait_http "http://127.0.0.1:$PORT/health"
         if [ "$1" = linewise-no_sync ]; then

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::vec::Vec;
 
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, StringDictionaryBuilder,
-    TimestampNanosecondBuilder, UInt64Builder,
+    make_array, Array, ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, MutableArrayData,
+    StringBuilder, StringDictionaryBuilder, TimestampNanosecondBuilder, UInt64Builder,
 };
 use arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef, TimeUnit};
 use arrow::error::ArrowError;
@@ -383,12 +383,29 @@ impl TableBuilder {
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
         for col in self.tags.iter_mut().chain(self.fields.iter_mut()) {
             col.pad_to(rows);
-            arrays.push(col.data.finish());
+            arrays.push(tight(col.data.finish()));
             col.len = 0;
         }
-        arrays.push(Arc::new(self.time.finish()));
+        arrays.push(tight(Arc::new(self.time.finish())));
         self.rows = 0;
         Ok(RecordBatch::try_new(schema, arrays)?)
+    }
+}
+
+/// `array` in buffers of its own size. Builders double their capacity, so a 5,000-row write
+/// ends in room for 8,192 rows, and the server holds each write's arrays until they are persisted:
+/// without this copy the buffer held 60% more bytes than its rows (the copy is one `memcpy` per
+/// column, small beside parsing the lines).
+fn tight(array: ArrayRef) -> ArrayRef {
+    let data = array.to_data();
+    let used = data.get_slice_memory_size().unwrap_or(0);
+    if array.get_array_memory_size() <= used + used / 8 + 1024 {
+        return array;
+    }
+    let mut copy = MutableArrayData::new(vec![&data], false, data.len());
+    match copy.try_extend(0, 0, data.len()) {
+        Ok(()) => make_array(copy.freeze()),
+        Err(_) => array,
     }
 }
 
@@ -523,6 +540,41 @@ mod tests {
         // With Arrow's default builder capacity of 1,024 rows it was about 40 KB.
         let held = batch.get_array_memory_size();
         assert!(held < 8 * 1024, "{held} bytes for 100 rows");
+    }
+
+    #[test]
+    fn a_large_write_holds_its_rows_and_little_more() {
+        let input: String = (0..5000)
+            .map(|i| {
+                format!(
+                    "cpu,host=h{},dc=d{} usage=1i,idle={i}.5,up=true {i}\n",
+                    i % 100,
+                    i % 7
+                )
+            })
+            .collect();
+        let (b, _) = build(&input);
+        let (_, batch) = b.finish().unwrap().remove(0);
+        // Per row: two dictionary keys (4 B each), two 8-byte values, a bit and the time (8 B):
+        // 32 bytes, plus the two dictionaries. Doubling builders left room for 8,192 rows.
+        let used: usize = batch
+            .columns()
+            .iter()
+            .map(|c| c.to_data().get_slice_memory_size().unwrap())
+            .sum();
+        let held = batch.get_array_memory_size();
+        assert!(used >= 5000 * 32, "{used} bytes of data");
+        assert!(
+            held <= used + used / 8 + 8 * 1024,
+            "{held} bytes held for {used} of data"
+        );
+        let values = batch
+            .column(2)
+            .as_any()
+            .downcast_ref::<arrow::array::Int64Array>()
+            .unwrap();
+        assert_eq!(values.len(), 5000);
+        assert_eq!(values.value(4999), 1);
     }
 
     #[test]

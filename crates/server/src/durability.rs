@@ -35,8 +35,10 @@ pub struct DurabilityArgs {
     /// before their answer, sharing one fdatasync with every write that arrived meanwhile).
     #[arg(long, env = "LINEWISE_WAL_FLUSH_INTERVAL", default_value = "10ms", value_parser = parse_duration)]
     pub wal_flush_interval: Duration,
-    /// A WAL segment is sealed and persisted once it holds this many bytes.
-    #[arg(long, env = "LINEWISE_WAL_SEGMENT_SIZE", default_value_t = 64 << 20)]
+    /// A WAL segment is sealed and persisted once it holds this many bytes. Persisting a segment
+    /// holds its rows a few times over for a moment (decoded, sorted, encoded), so this size is
+    /// what memory swings by; each segment makes one Parquet file per table and hour.
+    #[arg(long, env = "LINEWISE_WAL_SEGMENT_SIZE", default_value_t = 16 << 20)]
     pub wal_segment_size: u64,
     /// Start even when a WAL segment is damaged in the middle, skipping the damaged bytes (the
     /// writes in them are lost). Without it such damage stops the start, naming file and offset.
@@ -244,10 +246,12 @@ impl Durability {
 
 /// Seals the current WAL segment (so it is persisted and its rows leave the buffer) whenever the
 /// buffer's Arrow memory passes `limit`: many small writes cost more buffer memory than WAL bytes.
+/// Not while sealed segments wait: under sustained load that made a segment (and a Parquet file)
+/// every 50 ms, each a few thousand rows, that freed nothing sooner.
 async fn relieve_pressure(wal: Wal, buffer: Arc<Buffer>, limit: usize) {
     loop {
         tokio::time::sleep(Duration::from_millis(50)).await;
-        if buffer.bytes() > limit {
+        if buffer.bytes() > limit && !wal.sealed_waiting() {
             if let Err(e) = wal.rotate() {
                 tracing::error!("sealing WAL segment under memory pressure: {e}");
             }

@@ -74,7 +74,10 @@ pub async fn collect(
     max: usize,
     stall: Duration,
 ) -> Result<Option<Vec<u8>>, BodyError> {
-    let mut raw = Vec::new();
+    // Room for the whole body at once when its length is announced: growing by doubling held
+    // up to twice a body's size, and copied it on every step.
+    let announced = usize::try_from(axum::body::HttpBody::size_hint(&body).lower()).unwrap_or(0);
+    let mut raw = Vec::with_capacity(announced.min(max));
     loop {
         let frame = tokio::time::timeout(stall, body.frame())
             .await

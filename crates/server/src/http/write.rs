@@ -25,6 +25,13 @@ async fn write(
     body: Body,
     target: Target,
 ) -> Result<Response, ApiError> {
+    // Before the body is read: a write waiting for room holds no more than its connection, and
+    // the client is held back by TCP until persistence catches up.
+    let waited = state
+        .writer
+        .wait_for_room()
+        .await
+        .map_err(ApiError::Write)?;
     let encoding = headers.get(header::CONTENT_ENCODING).map(|v| v.as_bytes());
     let decoded = body::read(body, encoding, state.max_request_size, state.body_stall)
         .await
@@ -43,7 +50,7 @@ async fn write(
     match state.writer.write(&req).await {
         Ok(outcome) => {
             state.metrics.lines(outcome.accepted, outcome.errors.len());
-            if outcome.waited {
+            if waited || outcome.waited {
                 state.metrics.write_waited();
             }
             if outcome.errors.is_empty() {

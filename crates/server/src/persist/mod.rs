@@ -359,26 +359,29 @@ impl Persister {
         rotator.abort();
     }
 
-    /// Tries every segment that is due, oldest first, then tells the buffer which rows it may drop.
+    /// Tries every segment that is due, oldest first, and after each one tells the buffer which
+    /// rows it may drop and wakes the writes waiting for room: under load several segments wait,
+    /// and holding their rows until the last of them is persisted kept the buffer full.
     async fn pass(&self, pending: &mut Pending) {
-        let now = Instant::now();
-        let mut done_tables = Vec::new();
-        for index in pending.due(now) {
+        while let Some(&index) = pending.due(Instant::now()).first() {
+            let mut done_tables = Vec::new();
             match self.attempt(pending, index, &mut done_tables).await {
                 Attempt::Done => pending.get_mut(index).done = true,
-                Attempt::Failed { permanent } => pending.get_mut(index).failed(permanent, now),
+                Attempt::Failed { permanent } => {
+                    pending.get_mut(index).failed(permanent, Instant::now())
+                }
             }
-        }
-        pending.retire_done();
-        if let Some(through) = pending.all_persisted_through() {
-            self.persisted.all_through(through);
-        }
-        for (key, database, table) in done_tables {
-            if let Some(through) = pending.table_persisted_through(key) {
-                self.persisted.table_through(&database, &table, through);
+            pending.retire_done();
+            if let Some(through) = pending.all_persisted_through() {
+                self.persisted.all_through(through);
             }
+            for (key, database, table) in done_tables {
+                if let Some(through) = pending.table_persisted_through(key) {
+                    self.persisted.table_through(&database, &table, through);
+                }
+            }
+            self.shared.room.notify_waiters();
         }
-        self.shared.room.notify_waiters();
         let stuck = if pending.all_permanent() {
             pending.highest_seen()
         } else {
@@ -641,7 +644,7 @@ async fn rotate_periodically(wal: Wal, config: PersistConfig) {
     let mut last = Instant::now();
     loop {
         tokio::time::sleep(tick).await;
-        let forced = wal.unpersisted_bytes() > config.force_bytes;
+        let forced = wal.unpersisted_bytes() > config.force_bytes && !wal.sealed_waiting();
         if forced || last.elapsed() >= config.interval {
             if let Err(e) = wal.rotate() {
                 tracing::error!("sealing WAL segment: {e}");

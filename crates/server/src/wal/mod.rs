@@ -304,6 +304,13 @@ impl Wal {
             .copied()
     }
 
+    /// Whether a sealed segment is still waiting to be persisted. Sealing the current one early
+    /// frees no memory sooner then: it only queues behind them, as one more small file.
+    pub fn sealed_waiting(&self) -> bool {
+        self.oldest_segment()
+            .is_some_and(|oldest| oldest < self.current_segment())
+    }
+
     /// Deletes a sealed segment whose records are all persisted.
     pub fn remove_segment(&self, segment: &SealedSegment) -> io::Result<()> {
         remove_file_synced(&self.inner.dir, &segment.path)?;

@@ -135,7 +135,7 @@ impl Writer {
     /// Waits (up to `write_wait`) until both the buffer and the WAL have room. The bound is soft:
     /// every write woken together is let in, so it can be passed by what the connections carry.
     /// Answers whether it had to wait.
-    async fn wait_for_room(&self) -> Result<bool, WriteError> {
+    pub async fn wait_for_room(&self) -> Result<bool, WriteError> {
         let deadline = tokio::time::Instant::now() + self.write_wait;
         let room = self.wal.room();
         let mut waited = false;
