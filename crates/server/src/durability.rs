@@ -3,7 +3,7 @@
 //! wait for fdatasync unless `no_sync`), deleting databases (their Parquet files are removed in the
 //! background, and the removal is finished on the next start if it was interrupted), and shutdown
 //! (persist everything, or leave a replayable WAL).
-use crate::buffer::Buffer;
+use crate::buffer::{Buffer, SegmentTable};
 use crate::catalog::{Catalog, CatalogError, CatalogLimits, CATALOG_FILE};
 use crate::duration::parse_duration;
 use crate::persist::{
@@ -152,6 +152,8 @@ impl Durability {
             wal.clone(),
             Arc::new(WriteBatchDecoder {
                 catalog: catalog.clone(),
+                buffer: buffer.clone(),
+                wal: wal.clone(),
             }),
             Arc::new(BufferRelease(buffer.clone())),
             config,
@@ -336,7 +338,7 @@ impl write::Wal for DurableWal {
         &'a self,
         write: &'a LoggedWrite,
         sync: bool,
-    ) -> Pin<Box<dyn Future<Output = Result<u64, write::WalError>> + Send + 'a>> {
+    ) -> Pin<Box<dyn Future<Output = Result<write::Logged, write::WalError>> + Send + 'a>> {
         Box::pin(async move {
             let bytes = write
                 .encode()
@@ -349,8 +351,11 @@ impl write::Wal for DurableWal {
             // A `no_sync` write is answered once the writer has written it to the file (synced
             // within the flush interval), not when it is queued: a record whose write fails (a full
             // disk) must get the error, as nothing would keep it.
-            appended.wait().await.map_err(wal_error)?;
-            Ok(segment)
+            let applying = appended.wait().await.map_err(wal_error)?;
+            Ok(write::Logged {
+                segment,
+                applied: Some(Box::new(move || applying.applied())),
+            })
         })
     }
 
@@ -400,42 +405,35 @@ enum ReplayDecodeError {
     },
 }
 
-/// Decodes the write path's WAL payloads into per-table rows, merging the columns of successive
-/// writes the way the buffer does. Writes to databases deleted since are left out by id.
+/// How long persisting a sealed segment waits for writes logged in it to reach the buffer (they
+/// are between their WAL sync and the buffer insert) before it reads the segment's file instead.
+const APPLY_WAIT: Duration = Duration::from_secs(2);
+
+/// A segment's rows per table, from the write path's WAL payloads or straight from the buffer,
+/// merging the columns of successive writes the way the buffer does. Writes to databases
+/// deleted since are left out by id.
 struct WriteBatchDecoder {
     catalog: Arc<Catalog>,
+    buffer: Arc<Buffer>,
+    wal: Wal,
 }
 
-impl SegmentDecoder for WriteBatchDecoder {
-    fn decode(&self, records: &[Record]) -> Result<Vec<TableData>, DecodeError> {
-        let buffer = Buffer::new(usize::MAX);
-        let catalog = self.catalog.snapshot();
-        for r in records {
-            let logged = LoggedWrite::decode(&r.payload)
-                .map_err(|source| ReplayDecodeError::Record { seq: r.seq, source })?;
-            if !write::is_live(&catalog, &logged) {
-                continue;
-            }
-            buffer
-                .insert(&logged.batch, r.seq)
-                .map_err(|source| ReplayDecodeError::Buffer { seq: r.seq, source })?;
-        }
-        let mut out = Vec::new();
-        for t in buffer.stats() {
-            // Only live databases reached the buffer: their names give their ids.
+impl WriteBatchDecoder {
+    /// `tables` as persistence takes them: with the ids of their (live) database and table and
+    /// their rows in one batch.
+    fn table_data(
+        catalog: &crate::catalog::CatalogState,
+        tables: Vec<SegmentTable>,
+    ) -> Result<Vec<TableData>, ReplayDecodeError> {
+        let mut out = Vec::with_capacity(tables.len());
+        for t in tables {
             let Some(db) = catalog.databases.get(&t.db) else {
                 continue;
             };
             let Some(table_id) = db.tables.get(&t.table).map(|d| d.id) else {
                 continue;
             };
-            let Some(snap) = buffer
-                .snapshot(&t.db, &t.table)
-                .map_err(ReplayDecodeError::Snapshot)?
-            else {
-                continue;
-            };
-            let tags = snap
+            let tags = t
                 .schema
                 .fields()
                 .iter()
@@ -443,7 +441,7 @@ impl SegmentDecoder for WriteBatchDecoder {
                 .map(|f| f.name().clone())
                 .collect();
             let batch =
-                arrow::compute::concat_batches(&snap.schema, &snap.batches).map_err(|source| {
+                arrow::compute::concat_batches(&t.schema, &t.batches).map_err(|source| {
                     ReplayDecodeError::Concat {
                         table: format!("{}.{}", t.db, t.table),
                         source,
@@ -461,3 +459,45 @@ impl SegmentDecoder for WriteBatchDecoder {
         Ok(out)
     }
 }
+
+impl SegmentDecoder for WriteBatchDecoder {
+    fn decode(&self, records: &[Record]) -> Result<Vec<TableData>, DecodeError> {
+        let buffer = Buffer::new(usize::MAX);
+        let catalog = self.catalog.snapshot();
+        for r in records {
+            let logged = LoggedWrite::decode(&r.payload)
+                .map_err(|source| ReplayDecodeError::Record { seq: r.seq, source })?;
+            if !write::is_live(&catalog, &logged) {
+                continue;
+            }
+            buffer
+                .insert(&logged.batch, 0, None)
+                .map_err(|source| ReplayDecodeError::Buffer { seq: r.seq, source })?;
+        }
+        let tables = buffer
+            .segment(0, |_, _| true)
+            .map_err(ReplayDecodeError::Snapshot)?;
+        Ok(Self::table_data(&catalog, tables)?)
+    }
+
+    fn in_memory(&self, segment: u64) -> Option<Result<Vec<TableData>, DecodeError>> {
+        if !self.wal.wait_applied(segment, APPLY_WAIT) {
+            return None;
+        }
+        let catalog = self.catalog.snapshot();
+        let live = |db: &str, id: Option<crate::catalog::DbId>| {
+            catalog
+                .databases
+                .get(db)
+                .is_some_and(|d| id.is_none_or(|id| id == d.id))
+        };
+        let tables = match self.buffer.segment(segment, live) {
+            Ok(tables) => tables,
+            Err(e) => return Some(Err(ReplayDecodeError::Snapshot(e).into())),
+        };
+        Some(Self::table_data(&catalog, tables).map_err(Into::into))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -17,6 +17,8 @@ use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use thiserror::Error;
 
+use crate::catalog::DbId;
+
 /// The rows one write adds, per table, for one database: what the buffer takes in. The write
 /// path builds it and logs it in the WAL before handing it here.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +50,9 @@ pub enum BufferError {
 
 struct Chunk {
     seq: u64,
+    /// The database the rows were validated against (`None`: a record of the first WAL format),
+    /// so rows of a deleted database never reach a new one of the same name.
+    db_id: Option<DbId>,
     batch: RecordBatch,
 }
 
@@ -70,6 +75,16 @@ pub struct TableSnapshot {
     /// The oldest WAL segment with rows here (`None`: no rows). Queries read a persisted file of
     /// this table only when its segment is older, so no row is counted twice or missed.
     pub first_seq: Option<u64>,
+}
+
+/// One table's rows of one WAL segment, as persistence writes them.
+pub struct SegmentTable {
+    pub db: String,
+    pub table: String,
+    /// The union of these rows' columns only (tags, fields, `time`).
+    pub schema: SchemaRef,
+    /// Every batch has exactly `schema`.
+    pub batches: Vec<RecordBatch>,
 }
 
 /// Row count and size of one buffered table (for `/metrics` and tests).
@@ -198,7 +213,12 @@ impl Buffer {
     /// is logged in: its rows are dropped once that segment is persisted (`drop_all_through`).
     /// The bound is not checked here but in `check_capacity`, before the WAL append: a write that
     /// is already logged must reach the buffer, or a client retrying its 503 would store it twice.
-    pub fn insert(&self, batch: &WriteBatch, seq: u64) -> Result<(), BufferError> {
+    pub fn insert(
+        &self,
+        batch: &WriteBatch,
+        seq: u64,
+        db_id: Option<DbId>,
+    ) -> Result<(), BufferError> {
         let mut targets: Vec<(&str, &RecordBatch, TableRef)> = batch
             .tables
             .iter()
@@ -218,6 +238,7 @@ impl Buffer {
             g.bytes += size;
             g.chunks.push(Chunk {
                 seq,
+                db_id,
                 batch: (*rb).clone(),
             });
             self.bytes.fetch_add(size, Ordering::Relaxed);
@@ -252,6 +273,56 @@ impl Buffer {
             through_seq,
             first_seq,
         }))
+    }
+
+    /// The rows WAL segment `seq` logged, per table (sorted by database and table), of the
+    /// databases `live` accepts by name and validated id: what persisting that segment writes,
+    /// without reading the file back. Only the table locks are held, each while its chunks
+    /// (shared arrays, not copies) are collected.
+    pub fn segment(
+        &self,
+        seq: u64,
+        live: impl Fn(&str, Option<DbId>) -> bool,
+    ) -> Result<Vec<SegmentTable>, BufferError> {
+        let tables: Vec<((String, String), TableRef)> = self
+            .tables
+            .read()
+            .iter()
+            .map(|(k, t)| (k.clone(), t.clone()))
+            .collect();
+        let mut out = Vec::new();
+        for ((db, table), t) in tables {
+            let chunks: Vec<RecordBatch> = t
+                .lock()
+                .chunks
+                .iter()
+                .filter(|c| c.seq == seq && live(&db, c.db_id))
+                .map(|c| c.batch.clone())
+                .collect();
+            let mut schema: Option<SchemaRef> = None;
+            for c in &chunks {
+                schema = Some(merge_schema(&table, schema.as_ref(), &c.schema())?);
+            }
+            let Some(schema) = schema else {
+                continue;
+            };
+            let batches = chunks
+                .iter()
+                .map(|c| align(c, &schema))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|source| BufferError::Arrow {
+                    table: table.clone(),
+                    source,
+                })?;
+            out.push(SegmentTable {
+                db,
+                table,
+                schema,
+                batches,
+            });
+        }
+        out.sort_by(|a, b| (&a.db, &a.table).cmp(&(&b.db, &b.table)));
+        Ok(out)
     }
 
     /// Forgets a table's chunks up to and including `seq` (they are persisted).
@@ -344,8 +415,12 @@ mod tests {
         let b = Buffer::new(usize::MAX);
         let f: ArrayRef = Arc::new(Float64Array::from(vec![1.0]));
         let i: ArrayRef = Arc::new(Int64Array::from(vec![7, 8]));
-        b.insert(&write("d", "t", vec![("a", f), ("time", time(vec![1]))]), 1)
-            .unwrap();
+        b.insert(
+            &write("d", "t", vec![("a", f), ("time", time(vec![1]))]),
+            1,
+            None,
+        )
+        .unwrap();
         b.insert(
             &write(
                 "d",
@@ -357,6 +432,7 @@ mod tests {
                 ],
             ),
             2,
+            None,
         )
         .unwrap();
         let s = b.snapshot("d", "t").unwrap().unwrap();
@@ -380,10 +456,18 @@ mod tests {
         let b = Buffer::new(usize::MAX);
         let f: ArrayRef = Arc::new(Float64Array::from(vec![1.0]));
         let i: ArrayRef = Arc::new(Int64Array::from(vec![1]));
-        b.insert(&write("d", "t", vec![("v", f), ("time", time(vec![1]))]), 1)
-            .unwrap();
+        b.insert(
+            &write("d", "t", vec![("v", f), ("time", time(vec![1]))]),
+            1,
+            None,
+        )
+        .unwrap();
         let err = b
-            .insert(&write("d", "t", vec![("v", i), ("time", time(vec![1]))]), 1)
+            .insert(
+                &write("d", "t", vec![("v", i), ("time", time(vec![1]))]),
+                1,
+                None,
+            )
             .unwrap_err();
         assert!(matches!(err, BufferError::SchemaMismatch { .. }), "{err}");
         let small = Buffer::new(1);
@@ -392,6 +476,7 @@ mod tests {
             .insert(
                 &write("d", "t", vec![("v", f.clone()), ("time", time(vec![1]))]),
                 1,
+                None,
             )
             .unwrap();
         assert!(matches!(
@@ -399,9 +484,66 @@ mod tests {
             Err(BufferError::Full { .. })
         ));
         small
-            .insert(&write("d", "t", vec![("v", f), ("time", time(vec![1]))]), 1)
+            .insert(
+                &write("d", "t", vec![("v", f), ("time", time(vec![1]))]),
+                1,
+                None,
+            )
             .expect("a write already in the WAL is never refused");
         assert_eq!(small.stats()[0].rows, 2);
+    }
+
+    #[test]
+    fn a_segment_holds_its_own_rows_and_columns_of_live_databases() {
+        let b = Buffer::new(usize::MAX);
+        let f = |v: f64| -> ArrayRef { Arc::new(Float64Array::from(vec![v])) };
+        b.insert(
+            &write("d", "t", vec![("a", f(1.0)), ("time", time(vec![1]))]),
+            4,
+            Some(7),
+        )
+        .unwrap();
+        b.insert(
+            &write("d", "t", vec![("b", f(2.0)), ("time", time(vec![2]))]),
+            5,
+            Some(7),
+        )
+        .unwrap();
+        b.insert(
+            &write("d", "u", vec![("a", f(3.0)), ("time", time(vec![3]))]),
+            4,
+            Some(7),
+        )
+        .unwrap();
+        // A write validated against database 6, deleted since and created again as 7.
+        b.insert(
+            &write("d", "t", vec![("z", f(9.0)), ("time", time(vec![4]))]),
+            4,
+            Some(6),
+        )
+        .unwrap();
+        let rows = b.segment(4, |_, id| id == Some(7)).unwrap();
+        let got: Vec<(&str, Vec<&str>, usize)> = rows
+            .iter()
+            .map(|t| {
+                let names = t
+                    .schema
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().as_str())
+                    .collect();
+                (
+                    t.table.as_str(),
+                    names,
+                    t.batches.iter().map(|b| b.num_rows()).sum(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [("t", vec!["a", "time"], 1), ("u", vec!["a", "time"], 1)]
+        );
+        assert!(b.segment(6, |_, _| true).unwrap().is_empty());
     }
 
     #[test]
@@ -414,7 +556,7 @@ mod tests {
                     for k in 0..50 {
                         let v: ArrayRef = Arc::new(Int64Array::from(vec![w; 10]));
                         let t = time((0..10).map(|x| k * 10 + x).collect());
-                        b.insert(&write("d", "t", vec![("w", v), ("time", t)]), 1)
+                        b.insert(&write("d", "t", vec![("w", v), ("time", t)]), 1, None)
                             .unwrap();
                     }
                 })

@@ -11,9 +11,12 @@
 //! A segment is sealed (synced, closed, announced on the `sealed` channel) when it passes its size
 //! limit or on [`Wal::rotate`]; the persister turns a sealed segment into Parquet files and then
 //! calls [`Wal::remove_segment`]. On start, [`Wal::open`] replays every segment ([`segment`]).
+mod applied;
 pub mod format;
 pub mod segment;
 mod writer;
+
+pub use applied::Applying;
 
 pub use segment::{ReadError, Record, SegmentContents};
 
@@ -86,17 +89,19 @@ pub struct Recovery {
 }
 
 /// Where an appended record went.
-#[derive(Debug)]
 pub struct Appended {
     pub seq: u64,
     pub segment: u64,
     done: oneshot::Receiver<Result<(), WalError>>,
+    applying: Applying,
 }
 
 impl Appended {
-    /// Waits until the record is written (and, for a synced append, durable on disk).
-    pub async fn wait(self) -> Result<(), WalError> {
-        self.done.await.unwrap_or(Err(WalError::Closed))
+    /// Waits until the record is written (and, for a synced append, durable on disk). The answer
+    /// is to be told once the record's rows are in the buffer ([`Applying::applied`]).
+    pub async fn wait(self) -> Result<Applying, WalError> {
+        self.done.await.unwrap_or(Err(WalError::Closed))?;
+        Ok(self.applying)
     }
 }
 
@@ -119,6 +124,7 @@ struct Inner {
     tx: mpsc::Sender<writer::Request>,
     health: Arc<writer::Health>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    applied: Arc<applied::Tracker>,
 }
 
 impl Wal {
@@ -226,6 +232,7 @@ impl Wal {
                 tx,
                 health,
                 thread: Mutex::new(Some(thread)),
+                applied: Arc::default(),
             }),
         };
         Ok((wal, recovery, sealed_rx))
@@ -259,12 +266,18 @@ impl Wal {
                 ack,
             })
             .map_err(|_| WalError::Closed)?;
+        let applying = self.inner.applied.start(segment);
         a.next_seq += 1;
         a.segment_bytes += size;
         if a.segment_bytes >= self.inner.max_bytes {
             self.seal_locked(&mut a)?;
         }
-        Ok(Appended { seq, segment, done })
+        Ok(Appended {
+            seq,
+            segment,
+            done,
+            applying,
+        })
     }
 
     /// Seals the current segment if it holds any record (so it can be persisted); returns its id.
@@ -311,6 +324,13 @@ impl Wal {
             .is_some_and(|oldest| oldest < self.current_segment())
     }
 
+    /// Waits (up to `timeout`) until every record appended to the sealed `segment` has been
+    /// applied to the buffer; `false` when one never will be (its write failed or was cancelled
+    /// after the append) or the wait timed out: then only the file has all of the segment.
+    pub fn wait_applied(&self, segment: u64, timeout: Duration) -> bool {
+        self.inner.applied.wait(segment, timeout)
+    }
+
     /// Deletes a sealed segment whose records are all persisted.
     pub fn remove_segment(&self, segment: &SealedSegment) -> io::Result<()> {
         remove_file_synced(&self.inner.dir, &segment.path)?;
@@ -320,6 +340,7 @@ impl Wal {
             .lock()
             .expect("live lock")
             .remove(&segment.id);
+        self.inner.applied.forget(segment.id);
         self.inner
             .health
             .unpersisted

@@ -12,7 +12,10 @@ fn config(dir: &Path) -> WalConfig {
 }
 
 async fn try_append(wal: &Wal, payload: &'static [u8], sync: bool) -> Result<(), WalError> {
-    wal.append(Bytes::from_static(payload), sync)?.wait().await
+    wal.append(Bytes::from_static(payload), sync)?
+        .wait()
+        .await
+        .map(drop)
 }
 
 fn payloads(r: &Recovery) -> Vec<(u64, Vec<u8>)> {

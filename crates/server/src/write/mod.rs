@@ -34,16 +34,33 @@ pub enum WalError {
     Io(String),
 }
 
+/// Where a write was logged: the WAL segment (the buffer tags the rows with it and drops them
+/// once that segment is persisted), and what to tell the WAL once the rows are in the buffer.
+pub struct Logged {
+    pub segment: u64,
+    /// Called once the rows are in the buffer; dropped uncalled, the WAL learns they never got
+    /// there (persistence then reads that segment back from its file).
+    pub applied: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl Logged {
+    /// Logged in `segment`, with nothing to report back.
+    pub fn at(segment: u64) -> Self {
+        Logged {
+            segment,
+            applied: None,
+        }
+    }
+}
+
 /// The durability seam: the WAL appends a validated write with its catalog ids (its `encode()`d
-/// bytes) before the rows reach the buffer, and resolves once they are durable when `sync` is true. It answers the
-/// WAL segment the write went to: the buffer tags the rows with it and drops them once that
-/// segment is persisted.
+/// bytes) before the rows reach the buffer, and resolves once they are durable when `sync` is true.
 pub trait Wal: Send + Sync {
     fn append<'a>(
         &'a self,
         write: &'a LoggedWrite,
         sync: bool,
-    ) -> Pin<Box<dyn Future<Output = Result<u64, WalError>> + Send + 'a>>;
+    ) -> Pin<Box<dyn Future<Output = Result<Logged, WalError>> + Send + 'a>>;
 
     /// `Err(WalError::Full)` while too much is waiting to be persisted to take another write.
     fn admit(&self) -> Result<(), WalError> {
@@ -65,8 +82,8 @@ impl Wal for NoWal {
         &'a self,
         _write: &'a LoggedWrite,
         _sync: bool,
-    ) -> Pin<Box<dyn Future<Output = Result<u64, WalError>> + Send + 'a>> {
-        Box::pin(async { Ok(0) })
+    ) -> Pin<Box<dyn Future<Output = Result<Logged, WalError>> + Send + 'a>> {
+        Box::pin(async { Ok(Logged::at(0)) })
     }
 }
 
@@ -189,8 +206,12 @@ impl Writer {
             ids: Some(ids),
             batch: validated.batch,
         };
-        let segment = self.wal.append(&logged, !req.no_sync).await?;
-        self.buffer.insert(&logged.batch, segment)?;
+        let at = self.wal.append(&logged, !req.no_sync).await?;
+        self.buffer
+            .insert(&logged.batch, at.segment, logged.ids.as_ref().map(|i| i.db))?;
+        if let Some(applied) = at.applied {
+            applied();
+        }
         Ok(WriteOutcome {
             accepted: validated.accepted,
             errors: validated.errors,
@@ -250,7 +271,8 @@ impl Writer {
         if !is_live(&self.catalog.snapshot(), &logged) {
             return Ok(0);
         }
-        self.buffer.insert(&logged.batch, segment)?;
+        self.buffer
+            .insert(&logged.batch, segment, logged.ids.as_ref().map(|i| i.db))?;
         Ok(logged.batch.rows())
     }
 }
@@ -315,11 +337,11 @@ mod tests {
             &'a self,
             write: &'a LoggedWrite,
             _sync: bool,
-        ) -> Pin<Box<dyn Future<Output = Result<u64, WalError>> + Send + 'a>> {
+        ) -> Pin<Box<dyn Future<Output = Result<Logged, WalError>> + Send + 'a>> {
             Box::pin(async move {
                 let bytes = write.encode().map_err(|e| WalError::Io(e.to_string()))?;
                 self.0.lock().unwrap().push(bytes);
-                Ok(1)
+                Ok(Logged::at(1))
             })
         }
     }
@@ -335,8 +357,8 @@ mod tests {
             &'a self,
             _write: &'a LoggedWrite,
             _sync: bool,
-        ) -> Pin<Box<dyn Future<Output = Result<u64, WalError>> + Send + 'a>> {
-            Box::pin(async { Ok(1) })
+        ) -> Pin<Box<dyn Future<Output = Result<Logged, WalError>> + Send + 'a>> {
+            Box::pin(async { Ok(Logged::at(1)) })
         }
 
         fn admit(&self) -> Result<(), WalError> {
