@@ -103,6 +103,23 @@ enum ServeError {
     Serve(std::io::Error),
 }
 
+/// Connections the kernel queues before they are accepted (capped by `net.core.somaxconn`).
+/// With tokio's 1,024, a burst of 1,100 half-open requests filled the queue, and a new
+/// connection's SYN was dropped and sent again a second later: `/health` took 1 s.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// A listening socket on `addr` with room for [`LISTEN_BACKLOG`] connections not yet accepted.
+fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 /// Malloc arenas for the whole process (glibc's default is 8 per core).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const MALLOC_ARENAS: libc::c_int = 1;
@@ -182,12 +199,10 @@ async fn serve(args: Args) -> Result<(), ServeError> {
         )),
         &args.query,
     )?;
-    let listener = tokio::net::TcpListener::bind(args.http_bind)
-        .await
-        .map_err(|source| ServeError::Bind {
-            addr: args.http_bind,
-            source,
-        })?;
+    let listener = listen(args.http_bind).map_err(|source| ServeError::Bind {
+        addr: args.http_bind,
+        source,
+    })?;
     let local = listener.local_addr().map_err(ServeError::Serve)?;
     // A loopback server without a token is open to any local page: DNS rebinding is refused by
     // serving only the loopback names of the bind.
