@@ -174,6 +174,21 @@ fn align(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, ArrowEr
     RecordBatch::try_new(schema.clone(), columns)
 }
 
+/// Each of `batches` (rows of `table`) with `schema`'s columns.
+fn align_all<'a>(
+    table: &str,
+    batches: impl Iterator<Item = &'a RecordBatch>,
+    schema: &SchemaRef,
+) -> Result<Vec<RecordBatch>, BufferError> {
+    batches
+        .map(|b| align(b, schema))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|source| BufferError::Arrow {
+            table: table.into(),
+            source,
+        })
+}
+
 impl Buffer {
     /// A buffer that refuses writes once it holds `limit` bytes of Arrow data.
     pub fn new(limit: usize) -> Self {
@@ -256,15 +271,7 @@ impl Buffer {
         let Some(schema) = g.schema.clone() else {
             return Ok(None);
         };
-        let batches = g
-            .chunks
-            .iter()
-            .map(|c| align(&c.batch, &schema))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|source| BufferError::Arrow {
-                table: table.into(),
-                source,
-            })?;
+        let batches = align_all(table, g.chunks.iter().map(|c| &c.batch), &schema)?;
         let through_seq = g.chunks.last().map_or(0, |c| c.seq);
         let first_seq = g.chunks.iter().map(|c| c.seq).min();
         Ok(Some(TableSnapshot {
@@ -306,14 +313,7 @@ impl Buffer {
             let Some(schema) = schema else {
                 continue;
             };
-            let batches = chunks
-                .iter()
-                .map(|c| align(c, &schema))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|source| BufferError::Arrow {
-                    table: table.clone(),
-                    source,
-                })?;
+            let batches = align_all(&table, chunks.iter(), &schema)?;
             out.push(SegmentTable {
                 db,
                 table,
