@@ -180,6 +180,25 @@ test('quick fixes from the core: all of a kind, one by its button, one by Ctrl+.
     'home,room=K temp=22.5 1641031200', 'home,room=K hum="on" 1641034800', 'home,room=K temp=23.5 1641038400'].join('\n')}\n`);
 });
 
+test('a repeated field or tag: its fix removes the repeat and keeps the first', async () => {
+  await lp.paste(['home,room=K temp=21.5,hum=35.9,temp=22 1641024000', 'home,room=K co=0i,co=1i 1641027600',
+    'home,room=K,room=L temp=21.0 1641031200', ''].join('\n'));
+  assert.deepEqual((await lp.errors()).map((e) => e.line), [1, 2, 3]);
+  assert.deepEqual(await lp.page.getByTestId('quick-fix').allTextContents(),
+    ['Fix: remove the repeated temp=22', 'Fix: remove the repeated co=1i', 'Fix: remove the repeated room=L']);
+  await lp.shot('00d-repeat-fixes');
+  let before = await lp.checks();
+  await lp.page.getByTestId('fix-all').click();
+  await lp.settled(before);
+  assert.deepEqual((await lp.errors()).map((e) => e.line), [3]);
+  before = await lp.checks();
+  await lp.page.locator('[data-testid=line-error][data-line="3"]').getByTestId('quick-fix').click();
+  await lp.settled(before);
+  assert.deepEqual(await lp.errors(), []);
+  assert.equal(await lp.editor.inputValue(), ['home,room=K temp=21.5,hum=35.9 1641024000',
+    'home,room=K co=0i 1641027600', 'home,room=K temp=21.0 1641031200', ''].join('\n'));
+});
+
 test('one broken line is marked, with its message, and nothing else', async () => {
   await lp.paste(broken());
   const errors = await lp.errors();

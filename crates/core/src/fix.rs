@@ -38,9 +38,9 @@ impl QuickFix {
 }
 
 /// The fix for `d`, a diagnostic of `input`, when one is known and the record parses past the
-/// edit once it is applied: a trailing comma removed, an unquoted word quoted as a string, a value
-/// that conflicts with its column's type rewritten in that type when it converts exactly
-/// (`21i` → `21.0`).
+/// edit once it is applied: a trailing comma removed, an unquoted word quoted as a string, a
+/// repeated tag or field removed (the first stays), a value that conflicts with its column's type
+/// rewritten in that type when it converts exactly (`21i` → `21.0`).
 pub fn quick_fix(input: &[u8], d: &Diagnostic) -> Option<QuickFix> {
     let span = d.start..d.end;
     let text = core::str::from_utf8(input.get(span.clone())?).ok()?;
@@ -58,6 +58,7 @@ pub fn quick_fix(input: &[u8], d: &Diagnostic) -> Option<QuickFix> {
                 replacement: quoted,
             }
         }
+        ErrorKind::DuplicateField | ErrorKind::DuplicateTag => repeat_removed(input, d)?,
         ErrorKind::TypeConflict => {
             let (range, replacement) = d.suggestion()?;
             QuickFix {
@@ -69,6 +70,35 @@ pub fn quick_fix(input: &[u8], d: &Diagnostic) -> Option<QuickFix> {
         _ => return None,
     };
     recheck(input, d, fix)
+}
+
+/// The fix of a tag or field key that repeats an earlier one of its line (`d` points at the
+/// repeat): the repeat removed, with its value and the comma before it; the first one stays.
+fn repeat_removed(input: &[u8], d: &Diagnostic) -> Option<QuickFix> {
+    let base = d.record.start;
+    let line = parse_lines(input.get(d.record.clone())?).next()?.ok()?;
+    let key_at = |raw: &str| base + line.span_of(raw).start;
+    let (from, to) = if d.kind == ErrorKind::DuplicateField {
+        let i = line
+            .fields
+            .iter()
+            .position(|(k, _)| key_at(k.raw) == d.start)?;
+        let previous = line.field_value_span(i.checked_sub(1)?);
+        (previous.end, line.field_value_span(i).end)
+    } else {
+        let i = line
+            .tags
+            .iter()
+            .position(|(k, _)| key_at(k.raw) == d.start)?;
+        let previous = line.span_of(line.tags[i.checked_sub(1)?].1.raw);
+        (previous.end, line.span_of(line.tags[i].1.raw).end)
+    };
+    let removed = line.raw.get(from + 1..to)?;
+    Some(QuickFix {
+        title: format!("remove the repeated {removed}"),
+        range: base + from..base + to,
+        replacement: String::new(),
+    })
 }
 
 /// A string field value holding `text`: quotes around, `"` and `\` escaped.
@@ -139,6 +169,33 @@ mod tests {
                 Some(String::from("m f=21.0 9")),
                 Some(String::from("m f=21.5,g=\"on\" 10")),
             ]
+        );
+    }
+
+    #[test]
+    fn a_repeated_field_or_tag_is_removed_and_the_first_kept() {
+        let got = fixed(concat!(
+            "m f=1,g=2,f=3 1\n",
+            "m f=\"a,b\",f=\"c d\" 2\n",
+            "m,t=x,u=y,t=z f=1i 3\n",
+            "m,a\\ b=1,a\\ b=2 f=1 4\n",
+        ));
+        assert_eq!(
+            got,
+            [
+                Some(String::from("m f=1,g=2 1")),
+                Some(String::from("m f=\"a,b\" 2")),
+                Some(String::from("m,t=x,u=y f=1i 3")),
+                Some(String::from("m,a\\ b=1 f=1 4")),
+            ]
+        );
+        let input = b"m f=1,f=2 1\n";
+        let mut v = BatchValidator::new(Precision::Second, None);
+        let line = parse_lines(input).next().unwrap().unwrap();
+        let d = v.check(&line, 0).unwrap_err();
+        assert_eq!(
+            quick_fix(input, &d).unwrap().title,
+            "remove the repeated f=2"
         );
     }
 
