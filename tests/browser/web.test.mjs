@@ -199,6 +199,19 @@ test('a repeated field or tag: its fix removes the repeat and keeps the first', 
     'home,room=K co=0i 1641027600', 'home,room=K temp=21.0 1641031200', ''].join('\n'));
 });
 
+test('a space or comma that cut a name short: its fix escapes it', async () => {
+  await lp.paste(['home,room=Living Room temp=21.1 1641024000', 'home,room=K temp=21.0,co level=1i 1641027600', ''].join('\n'));
+  assert.deepEqual((await lp.errors()).map((e) => e.line), [1, 2]);
+  assert.deepEqual(await lp.page.getByTestId('quick-fix').allTextContents(),
+    ["Fix: escape the ' ': Living\\ Room", "Fix: escape the ' ': co\\ level"]);
+  const before = await lp.checks();
+  await lp.page.getByTestId('fix-all').click();
+  await lp.settled(before);
+  assert.deepEqual(await lp.errors(), []);
+  assert.equal(await lp.editor.inputValue(),
+    ['home,room=Living\\ Room temp=21.1 1641024000', 'home,room=K temp=21.0,co\\ level=1i 1641027600', ''].join('\n'));
+});
+
 test('one broken line is marked, with its message, and nothing else', async () => {
   await lp.paste(broken());
   const errors = await lp.errors();

@@ -39,8 +39,9 @@ impl QuickFix {
 
 /// The fix for `d`, a diagnostic of `input`, when one is known and the record parses past the
 /// edit once it is applied: a trailing comma removed, an unquoted word quoted as a string, a
-/// repeated tag or field removed (the first stays), a value that conflicts with its column's type
-/// rewritten in that type when it converts exactly (`21i` → `21.0`).
+/// space or comma that cut a name short escaped, a repeated tag or field removed (the first
+/// stays), a value that conflicts with its column's type rewritten in that type when it converts
+/// exactly (`21i` → `21.0`).
 pub fn quick_fix(input: &[u8], d: &Diagnostic) -> Option<QuickFix> {
     let span = d.start..d.end;
     let text = core::str::from_utf8(input.get(span.clone())?).ok()?;
@@ -59,6 +60,11 @@ pub fn quick_fix(input: &[u8], d: &Diagnostic) -> Option<QuickFix> {
             }
         }
         ErrorKind::DuplicateField | ErrorKind::DuplicateTag => repeat_removed(input, d)?,
+        ErrorKind::MissingFieldEquals | ErrorKind::MissingTagEquals
+            if text == " " || text == "," =>
+        {
+            escaped(input, d)?
+        }
         ErrorKind::TypeConflict => {
             let (range, replacement) = d.suggestion()?;
             QuickFix {
@@ -98,6 +104,47 @@ fn repeat_removed(input: &[u8], d: &Diagnostic) -> Option<QuickFix> {
         title: format!("remove the repeated {removed}"),
         range: base + from..base + to,
         replacement: String::new(),
+    })
+}
+
+/// The fix of a key cut short by a space or comma that was meant as part of a name: that
+/// character escaped. A space after the first field key's first word most likely ended a tag value
+/// too early (`room=Living Room temp=21.1`): the space before that word is escaped instead, so
+/// the tag value keeps its second word.
+fn escaped(input: &[u8], d: &Diagnostic) -> Option<QuickFix> {
+    let record = input.get(d.record.clone())?;
+    let mut at = d.start.checked_sub(d.record.start)?;
+    if record.get(at) == Some(&b' ') && d.kind == ErrorKind::MissingFieldEquals {
+        let key_start = record[..at]
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|&(i, &b)| matches!(b, b' ' | b',') && (i == 0 || record[i - 1] != b'\\'));
+        let tagged = record
+            .iter()
+            .take_while(|&&b| b != b' ')
+            .any(|&b| b == b',');
+        if let Some((i, b' ')) = key_start {
+            if tagged {
+                at = i;
+            }
+        }
+    }
+    let c = char::from(*record.get(at)?);
+    let word_end = record[at + 1..]
+        .iter()
+        .position(|&b| matches!(b, b' ' | b',' | b'='))
+        .map_or(record.len(), |n| at + 1 + n);
+    let word_start = record[..at]
+        .iter()
+        .rposition(|&b| matches!(b, b' ' | b',' | b'='))
+        .map_or(0, |n| n + 1);
+    let before = core::str::from_utf8(&record[word_start..at]).ok()?;
+    let after = core::str::from_utf8(&record[at + 1..word_end]).ok()?;
+    Some(QuickFix {
+        title: format!("escape the '{c}': {before}\\{c}{after}"),
+        range: d.record.start + at..d.record.start + at + 1,
+        replacement: format!("\\{c}"),
     })
 }
 
@@ -196,6 +243,31 @@ mod tests {
         assert_eq!(
             quick_fix(input, &d).unwrap().title,
             "remove the repeated f=2"
+        );
+    }
+
+    #[test]
+    fn a_space_or_comma_meant_in_a_name_is_escaped() {
+        let got = fixed(concat!(
+            "home,room=Living Room temp=21.1 1\n",
+            "home,room=A temp=1,my field=2 2\n",
+            "home,ro,om=A temp=1 3\n",
+            "home temp=1,my field=2 4\n",
+        ));
+        assert_eq!(
+            got,
+            [
+                Some(String::from(r"home,room=Living\ Room temp=21.1 1")),
+                Some(String::from(r"home,room=A temp=1,my\ field=2 2")),
+                Some(String::from(r"home,ro\,om=A temp=1 3")),
+                Some(String::from(r"home temp=1,my\ field=2 4")),
+            ]
+        );
+        let input = b"home,room=Living Room temp=21.1 1\n";
+        let d = parse_lines(input).next().unwrap().unwrap_err();
+        assert_eq!(
+            quick_fix(input, &d).unwrap().title,
+            r"escape the ' ': Living\ Room"
         );
     }
 
