@@ -111,6 +111,69 @@ export class LoadDataPage {
     return Number(await this.count.getAttribute('data-errors'));
   }
 
+  async caretStatus() {
+    return this.page.getByTestId('caret-status').textContent();
+  }
+
+  /** Puts the caret at the start of 1-based `line` with the editor's Go to line (Ctrl+G). */
+  async jumpToLine(line) {
+    await this.editor.focus();
+    await this.page.keyboard.press('Control+g');
+    const input = this.page.getByTestId('goto-line');
+    await input.fill(String(line));
+    await input.press('Enter');
+    await this.page.waitForFunction((n) => document.querySelector('[data-testid=caret-status]')
+      ?.textContent.startsWith(`Ln ${n} `), line, { timeout: 10_000 });
+  }
+
+  /**
+   * Types `keys` with real key events and measures each in the page (performance.now): `echo`
+   * from keydown to the next animation frame (the frame that shows the character), `marked`
+   * from keydown until the error count changed, and whether the backdrop held the character
+   * at that frame (`drawn`).
+   */
+  async timedKeys(keys) {
+    const wallStart = performance.now();
+    await this.page.evaluate(() => {
+      window.__keys = [];
+      if (window.__timing) return;
+      window.__timing = true;
+      const count = document.querySelector('[data-testid=error-count]');
+      const area = document.querySelector('[data-testid=lp-editor]');
+      // Listeners on window run after the page's own (delegated there, registered first).
+      window.addEventListener('keydown', () => {
+        window.__keys.push({ down: performance.now(), errors: count.dataset.errors });
+      }, { capture: true });
+      window.addEventListener('input', () => {
+        const k = window.__keys[window.__keys.length - 1];
+        requestAnimationFrame(() => {
+          k.frame = performance.now();
+          // The caret's line as the textarea holds it, and as the backdrop draws it.
+          const v = area.value;
+          const at = area.selectionStart;
+          const typed = v.slice(v.lastIndexOf('\n', at - 1) + 1, v.indexOf('\n', at) < 0 ? v.length : v.indexOf('\n', at));
+          const line = Number(document.querySelector('[data-testid=caret-status]').textContent.match(/^Ln (\d+)/)[1]);
+          const first = Number(document.querySelector('.gutter .gl')?.textContent.replace(/\D/g, '') || 1);
+          const row = document.querySelectorAll('.backdrop .bl')[line - first]?.cloneNode(true);
+          row?.querySelector('.inline-msg')?.remove();
+          k.drawn = row?.textContent === typed;
+        });
+      });
+      new MutationObserver(() => {
+        const k = window.__keys[window.__keys.length - 1];
+        if (k && k.marked === undefined && count.dataset.errors !== k.errors) k.marked = performance.now();
+      }).observe(count, { attributes: true, attributeFilter: ['data-errors'] });
+    });
+    for (const key of keys) {
+      await this.page.keyboard.type(key);
+      await this.page.waitForFunction(() => window.__keys.at(-1)?.frame !== undefined, null, { polling: 'raf' });
+    }
+    const out = await this.page.evaluate(() => window.__keys.map((k) => ({
+      echo: k.frame - k.down, marked: k.marked === undefined ? NaN : k.marked - k.down, drawn: k.drawn,
+    })));
+    return out.map((k) => ({ ...k, wallStart }));
+  }
+
   async shot(name) {
     await this.page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
   }

@@ -26,6 +26,7 @@ mod clap_names;
 pub mod column;
 #[cfg(feature = "arrow")]
 pub mod columns;
+pub mod complete;
 
 pub mod check;
 pub mod convert;

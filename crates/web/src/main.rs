@@ -3,6 +3,7 @@
 //! # Layout
 //!
 //! - `check/`: the document, its marks and the incremental/batch checks (no DOM; tested natively)
+//! - `text/`: the editor's text model, its undo history and the textarea's window (no DOM)
 //! - `state`: shared signals and the checking loop
 //! - `api`: the HTTP calls and the reading of the server's answers
 //! - `batches`: cutting a document into write requests
@@ -14,6 +15,7 @@ mod components;
 mod html;
 mod state;
 mod storage;
+mod text;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -1,7 +1,9 @@
 //! The page's shared state and the checking loop that keeps the marks in step with the text.
 //!
-//! Edits arrive as whole texts (the textarea's value, read after a short debounce). One loop at a
-//! time re-parses the touched records in slices, then runs the batch check in slices; an edit that
+//! Edits arrive as splices of the text model (the editor's keystrokes, quick fixes, undo, an
+//! upload). A small one is parsed at once, inside the input event, so the colours and marks of
+//! the typed line are drawn with the keystroke's own frame. A large one (a paste of megabytes) is
+//! parsed by one loop in slices; then the loop runs the batch check in slices. An edit that
 //! arrives meanwhile cancels the batch check, which starts over on the newer text.
 use std::cell::Cell;
 use std::rc::Rc;
@@ -12,7 +14,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use linewise_core::{KnownColumns, Precision};
 
-use crate::check::{BatchPass, Document, TimeRange};
+use crate::check::{BatchPass, Document, EditStep, TimeRange};
+use crate::text::history::History;
+use crate::text::{Splice, Text};
 
 /// Longest stretch of checking before the page gets the main thread back (a frame is 16 ms).
 const SLICE_MS: f64 = 12.0;
@@ -35,6 +39,15 @@ pub struct Progress {
     pub fraction: f64,
 }
 
+/// A selection for the editor to show: bytes `start..end` of the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reveal {
+    pub start: usize,
+    pub end: usize,
+    /// Give the editor the keyboard (a fix or a jump), or leave it where it is (an upload).
+    pub focus: bool,
+}
+
 /// Everything the components share. All fields are arena handles, so the struct is `Copy`.
 #[derive(Clone, Copy)]
 pub struct AppState {
@@ -54,12 +67,25 @@ pub struct AppState {
     pub settled: RwSignal<bool>,
     /// Completed checking runs (each ends with the marks matching the newest text).
     pub checks: RwSignal<u64>,
-    /// The editor holds text the document has not taken in yet: its colours would be the old
+    /// The text has edits the document has not taken in yet: its colours would be the old
     /// text's, so the editor shows plain text until the check catches up.
     pub stale: RwSignal<bool>,
-    /// A keystroke is waiting for its debounce.
-    typing: StoredValue<bool>,
-    pending: StoredValue<Option<(Rc<str>, f64)>, LocalStorage>,
+    /// The newest text (the document is the checked one, which can lag behind it).
+    pub text: StoredValue<Text, LocalStorage>,
+    history: StoredValue<History, LocalStorage>,
+    /// Byte offset of the caret in the text: the editor keeps it, edits from elsewhere set it.
+    pub caret: StoredValue<usize>,
+    /// Bumped when the editor must refill its window from the text and show `reveal`: the text
+    /// changed other than by typing in it (a fix, undo, upload), or a problem was picked.
+    pub reloaded: RwSignal<u64>,
+    /// What the editor selects and scrolls to on its next refill.
+    pub reveal: StoredValue<Option<Reveal>>,
+    /// When the oldest edit not yet parsed happened (performance.now()).
+    pending: StoredValue<Option<f64>>,
+    /// A large edit being parsed by the loop, with when it happened.
+    in_flight: StoredValue<Option<(EditStep, f64)>, LocalStorage>,
+    /// The loop is parsing the edit it took from `in_flight`.
+    applying: StoredValue<bool>,
     batch_dirty: StoredValue<bool>,
     running: StoredValue<bool>,
 }
@@ -83,72 +109,137 @@ impl AppState {
             settled: RwSignal::new(true),
             checks: RwSignal::new(0),
             stale: RwSignal::new(false),
-            typing: StoredValue::new(false),
-            pending: StoredValue::new_local(None),
+            text: StoredValue::new_local(Text::default()),
+            history: StoredValue::new_local(History::default()),
+            caret: StoredValue::new(0),
+            reloaded: RwSignal::new(0),
+            reveal: StoredValue::new(None),
+            pending: StoredValue::new(None),
+            in_flight: StoredValue::new_local(None),
+            applying: StoredValue::new(false),
             batch_dirty: StoredValue::new(false),
             running: StoredValue::new(false),
         }
     }
 
-    /// A keystroke happened; its text comes after the debounce.
-    pub fn typed(self) {
-        self.typing.set_value(true);
-        self.settled.set(false);
-        self.stale.set(true);
+    /// Applies `splice`, made at `since` (performance.now()) by typing in the editor (`typing`)
+    /// or otherwise, records it for undo and checks it.
+    pub fn edit(self, splice: Splice, since: f64, typing: bool) {
+        let Some(undo) = self.text.try_update_value(|t| t.apply(&splice)) else {
+            return;
+        };
+        self.history
+            .update_value(|h| h.record(splice, undo, since, typing));
+        self.queue(since);
     }
 
-    /// Queues `text` for checking; `since` is when the change happened (performance.now()).
-    pub fn submit_text(self, text: Rc<str>, since: f64) {
-        self.typing.set_value(false);
-        self.settled.set(false);
-        self.stale.set(true);
-        self.pending.set_value(Some((text, since)));
-        self.start();
-    }
-
-    /// Reads the textarea and queues its text.
-    pub fn submit_editor(self, since: f64) {
-        if let Some(el) = self.editor.get_untracked() {
-            self.submit_text(Rc::from(el.value()), since);
-        }
-    }
-
-    /// Replaces the editor's text (upload, author form) and checks it.
-    pub fn replace_text(self, text: String) {
+    /// Applies `splice` from outside the editor (a fix, undo, redo, upload): recorded for undo
+    /// unless it is an undo or redo itself, then the editor refills its window with the caret
+    /// at byte `caret`.
+    fn edit_outside(self, splice: Splice, caret: usize, record: bool, focus: bool) {
         let since = now_ms();
-        if let Some(el) = self.editor.get_untracked() {
-            el.set_value(&text);
+        if record {
+            self.edit(splice, since, false);
+        } else {
+            self.text.update_value(|t| {
+                t.apply(&splice);
+            });
+            self.queue(since);
         }
-        self.submit_text(Rc::from(text), since);
+        self.show(Reveal {
+            start: caret,
+            end: caret,
+            focus,
+        });
+    }
+
+    /// Asks the editor to select and scroll to `r`.
+    pub fn show(self, r: Reveal) {
+        self.caret.set_value(r.start);
+        self.reveal.set_value(Some(r));
+        self.reloaded.update(|n| *n += 1);
+    }
+
+    /// Selects 1-based `line`'s problem span (or its start) in the editor and scrolls to it.
+    pub fn jump_to(self, line: usize) {
+        let (start, end) = self.selection_of(line);
+        self.caret_line.set(line.saturating_sub(1));
+        self.show(Reveal {
+            start,
+            end,
+            focus: true,
+        });
+    }
+
+    /// Replaces the whole text (upload, author form) and checks it; the caret goes to the end of
+    /// what changed.
+    pub fn replace_text(self, text: String) {
+        let splice = self
+            .text
+            .with_value(|t| crate::text::diff(t.as_str(), &text));
+        let caret = splice.end_after();
+        self.edit_outside(splice, caret, true, false);
+    }
+
+    /// Checks the (empty) text of the first load, so the page reports its first verdict.
+    pub fn check_first(self) {
+        self.queue(0.0);
+    }
+
+    pub fn undo(self) {
+        if let Some(s) = self.history.try_update_value(History::undo).flatten() {
+            let caret = s.end_after();
+            self.edit_outside(s, caret, false, true);
+        }
+    }
+
+    pub fn redo(self) {
+        if let Some(s) = self.history.try_update_value(History::redo).flatten() {
+            let caret = s.end_after();
+            self.edit_outside(s, caret, false, true);
+        }
+    }
+
+    /// Whether the document has taken in every edit, so its marks and fixes are the text's.
+    fn current(self) -> bool {
+        self.pending.get_value().is_none() && !self.edit_in_flight()
+    }
+
+    fn edit_in_flight(self) -> bool {
+        self.applying.get_value() || self.in_flight.with_value(Option::is_some)
     }
 
     /// Applies the quick fix of 0-based `line`'s error, if it has one; the caret goes after it.
     pub fn fix_line(self, line: usize) {
+        if !self.current() {
+            return;
+        }
         let fixed = self.doc.with_value(|d| {
             let edit = d.edit_on(line)?;
             Some(d.with_edits(&[(line, edit)]))
         });
         if let Some((text, caret)) = fixed {
-            self.replace_fixed(text, caret);
+            self.replace_fixed(&text, caret);
         }
     }
 
     /// Applies the quick fix of every error of `kind` that has one ("fix all of this kind").
     pub fn fix_all(self, kind: &str) {
+        if !self.current() {
+            return;
+        }
         let (text, caret) = self
             .doc
             .with_value(|d| d.with_edits(&d.edits_of_kind(kind)));
-        self.replace_fixed(text, caret);
+        self.replace_fixed(&text, caret);
     }
 
-    /// The editor's text after quick fixes: checked again, the caret at byte `caret`.
-    fn replace_fixed(self, text: String, caret: usize) {
-        let at = text[..caret].encode_utf16().count() as u32;
-        self.replace_text(text);
-        if let Some(el) = self.editor.get_untracked() {
-            let _ = el.focus();
-            let _ = el.set_selection_range(at, at);
-        }
+    /// The text after quick fixes, one undo step, the caret at byte `caret`.
+    fn replace_fixed(self, text: &str, caret: usize) {
+        let splice = self
+            .text
+            .with_value(|t| crate::text::diff(t.as_str(), text));
+        self.edit_outside(splice, caret, true, true);
     }
 
     /// The precision or the stored schema changed: only the batch check must run again.
@@ -156,6 +247,47 @@ impl AppState {
         self.settled.set(false);
         self.batch_dirty.set_value(true);
         self.start();
+    }
+
+    /// Marks the text as ahead of the document and parses the edit: at once when no large edit
+    /// is in flight and one slice covers it, else in the loop.
+    fn queue(self, since: f64) {
+        self.settled.set(false);
+        let oldest = self.pending.get_value().map_or(since, |p| p.min(since));
+        self.pending.set_value(Some(oldest));
+        if !self.edit_in_flight() {
+            self.begin_edit();
+        }
+        if !self.current() {
+            self.stale.set(true);
+        }
+        self.batch_dirty.set_value(true);
+        self.start();
+    }
+
+    /// Takes the pending edits into the document: committed now if one slice parses them, else
+    /// left in flight for the loop.
+    fn begin_edit(self) {
+        let Some(since) = self.pending.try_update_value(Option::take).flatten() else {
+            return;
+        };
+        let snapshot = self.text.try_update_value(Text::snapshot).expect("text");
+        let mut step = self.doc.with_value(|d| d.begin_edit(snapshot));
+        step.step();
+        if step.is_done() {
+            self.commit(step, since);
+        } else {
+            self.in_flight.set_value(Some((step, since)));
+        }
+    }
+
+    fn commit(self, step: EditStep, since: f64) {
+        self.doc.update_value(|d| d.commit(step));
+        if self.current() {
+            self.stale.set(false);
+        }
+        self.last_check_ms.set(now_ms() - since);
+        self.bump();
     }
 
     fn start(self) {
@@ -171,14 +303,16 @@ impl AppState {
     }
 
     async fn run(self) {
+        // The keystroke's frame first: the batch check starts after it is drawn.
+        TimeoutFuture::new(0).await;
         loop {
-            if let Some((text, since)) = self.pending.try_update_value(Option::take).flatten() {
-                self.apply_edit(text).await;
-                if self.pending.with_value(Option::is_none) && !self.typing.get_value() {
-                    self.stale.set(false);
-                }
-                self.last_check_ms.set(now_ms() - since);
-                self.batch_dirty.set_value(true);
+            if let Some((step, since)) = self.in_flight.try_update_value(Option::take).flatten() {
+                self.applying.set_value(true);
+                self.finish_edit(step, since).await;
+                continue;
+            }
+            if self.pending.get_value().is_some() {
+                self.begin_edit();
                 continue;
             }
             if self.batch_dirty.get_value() {
@@ -191,11 +325,12 @@ impl AppState {
         self.busy.set(None);
         self.running.set_value(false);
         self.checks.update(|c| *c += 1);
-        self.settled.set(!self.typing.get_value());
+        self.settled.set(true);
     }
 
-    async fn apply_edit(self, text: Rc<str>) {
-        let mut step = self.doc.with_value(|d| d.begin_edit(text));
+    /// Parses the rest of a large edit in slices, then commits it; edits made meanwhile wait in
+    /// `pending` and are taken in next.
+    async fn finish_edit(self, mut step: EditStep, since: f64) {
         let total = step.region_len().max(1) as f64;
         let mut slice_start = now_ms();
         loop {
@@ -213,8 +348,8 @@ impl AppState {
                 slice_start = now_ms();
             }
         }
-        self.doc.update_value(|d| d.commit(step));
-        self.bump();
+        self.applying.set_value(false);
+        self.commit(step, since);
     }
 
     async fn batch_check(self) {
@@ -229,7 +364,7 @@ impl AppState {
             now_ns,
         };
         let len = text.len().max(1) as f64;
-        let cancelled = || self.pending.with_value(Option::is_some) || self.batch_dirty.get_value();
+        let cancelled = || !self.current() || self.batch_dirty.get_value();
         let progress = |pos: usize| {
             self.busy.set(Some(Progress {
                 label: "Checking types",
@@ -264,26 +399,24 @@ impl AppState {
         self.bump();
     }
 
-    /// The UTF-16 range of the text an editor selects to show 1-based `line`: its problem's span
+    /// The byte range of the text an editor selects to show 1-based `line`: its problem's span
     /// (the error's, else the warning's), or the line's start.
-    pub fn selection_of(self, line: usize) -> (u32, u32) {
+    pub fn selection_of(self, line: usize) -> (usize, usize) {
         self.doc.with_value(|d| {
             let i = line.saturating_sub(1).min(d.line_count() - 1);
-            let before = &d.text()[..d.line_start(i)];
-            let base = before.encode_utf16().count() as u32;
+            let base = d.line_start(i);
             let text = d.line(i);
             let (c0, c1) = d
                 .error_on(i)
                 .map(|(m, _)| (m.column, m.end_column))
                 .or_else(|| d.warning_on(i).map(|m| (m.column, m.end_column)))
                 .unwrap_or((1, 1));
-            let utf16_at = |col: u32| -> u32 {
-                text.chars()
-                    .take(col.saturating_sub(1) as usize)
-                    .map(|c| c.len_utf16() as u32)
-                    .sum()
+            let byte_at = |col: u32| {
+                text.char_indices()
+                    .nth(col.saturating_sub(1) as usize)
+                    .map_or(text.len(), |(b, _)| b)
             };
-            (base + utf16_at(c0), base + utf16_at(c1))
+            (base + byte_at(c0), base + byte_at(c1))
         })
     }
 

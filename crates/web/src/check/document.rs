@@ -8,6 +8,7 @@ use linewise_core::fix::quick_fix;
 use linewise_core::{Diagnostic, Lines};
 
 use super::{Fix, Problem, Severity, Source, WarningGroup};
+use crate::text::{common_prefix, common_suffix, line_of, Snapshot};
 
 /// Lines parsed per step: well under a millisecond of wasm on typical lines, so the caller can
 /// stop at its time budget and let the page paint and take keystrokes.
@@ -92,25 +93,6 @@ pub struct Document {
     batch: BTreeMap<usize, LineMark>,
     warnings: BTreeMap<usize, LineMark>,
     server: BTreeMap<usize, LineMark>,
-}
-
-/// Byte offsets where each physical line starts. A trailing newline opens a last, empty line, as
-/// in the textarea.
-fn line_starts(text: &str) -> Vec<usize> {
-    let mut starts = Vec::with_capacity(text.len() / 40 + 1);
-    starts.push(0);
-    starts.extend(
-        text.bytes()
-            .enumerate()
-            .filter(|&(_, b)| b == b'\n')
-            .map(|(i, _)| i + 1),
-    );
-    starts
-}
-
-/// Index of the line holding byte `pos`.
-fn line_of(starts: &[usize], pos: usize) -> usize {
-    starts.partition_point(|&s| s <= pos).saturating_sub(1)
 }
 
 /// An edit being checked, slice by slice. Created by [`Document::begin_edit`], advanced by
@@ -231,7 +213,11 @@ impl Document {
     /// it re-checked. For tests of the modules that read a checked document.
     #[cfg(test)]
     pub fn apply(&mut self, text: &str) -> usize {
-        let mut step = self.begin_edit(Rc::from(text));
+        let mut step = self.begin_edit(Snapshot {
+            text: Rc::from(text),
+            starts: crate::text::line_starts(text),
+            unchanged: None,
+        });
         let region = step.region_len();
         while !step.is_done() {
             step.step();
@@ -286,19 +272,24 @@ impl Document {
 
     /// Starts checking `text` against the current state: finds the lines the edit touched and widens
     /// them to whole records.
-    pub fn begin_edit(&self, text: Rc<str>) -> EditStep {
-        let old = self.text.as_bytes();
-        let new = text.as_bytes();
-        let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
-        let max_suffix = old.len().min(new.len()) - prefix;
-        let suffix = old
-            .iter()
-            .rev()
-            .zip(new.iter().rev())
-            .take(max_suffix)
-            .take_while(|(a, b)| a == b)
-            .count();
-        let starts = line_starts(&text);
+    pub fn begin_edit(&self, snapshot: Snapshot) -> EditStep {
+        let Snapshot {
+            text,
+            starts,
+            unchanged,
+        } = snapshot;
+        let (old, new) = (&*self.text, &*text);
+        let (prefix, suffix) = match unchanged {
+            Some(u) => {
+                let prefix = u.prefix.min(old.len()).min(new.len());
+                (prefix, u.suffix.min(old.len().min(new.len()) - prefix))
+            }
+            None => {
+                let prefix = common_prefix(old, new);
+                (prefix, common_suffix(old, new, prefix))
+            }
+        };
+        let (old, new) = (old.as_bytes(), new.as_bytes());
         let old_n = self.lines.len();
         let (mut first, mut old_end, mut new_end) = if old_n == 0 {
             (0, 0, starts.len())
@@ -691,7 +682,11 @@ mod tests {
                 }
             })
             .collect();
-        let mut step = doc.begin_edit(Rc::from(text.as_str()));
+        let mut step = doc.begin_edit(Snapshot {
+            text: Rc::from(text.as_str()),
+            starts: crate::text::line_starts(&text),
+            unchanged: None,
+        });
         let mut slices = 0;
         while !step.is_done() {
             step.step();

@@ -12,13 +12,14 @@
 //!   timestamp warnings for the chosen precision. It runs in slices so the page stays responsive.
 //! - **server**: the lines a write rejected, with the server's messages.
 mod batch;
+pub mod complete;
 mod document;
 pub mod timefmt;
 
 use linewise_core::Precision;
 
 pub use batch::{BatchPass, TimeRange};
-pub use document::{Document, LineMark};
+pub use document::{Document, EditStep, LineMark};
 
 /// Who found a problem. Shown next to the message so a person knows whether the server was asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -58,7 +58,7 @@ pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
     provide_context(Settings::load());
-    state.submit_text("".into(), 0.0);
+    state.check_first();
     view! {
         <header class="top">
             <h1>"Load Data" <span class="crumb">"→ Line Protocol"</span></h1>

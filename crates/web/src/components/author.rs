@@ -145,10 +145,7 @@ pub fn Author() -> impl IntoView {
             note.set(format!("Cannot write this point: {e}."));
             return;
         }
-        let mut text = state.doc.with_value(|d| d.text().to_string());
-        if let Some(el) = state.editor.get_untracked() {
-            text = el.value();
-        }
+        let mut text = state.text.with_value(|t| t.as_str().to_owned());
         if !text.is_empty() && !text.ends_with('\n') {
             text.push('\n');
         }

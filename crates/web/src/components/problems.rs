@@ -8,7 +8,6 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::check::{Fix, Problem, Severity, WarningGroup};
-use crate::components::editor::jump_to;
 use crate::html::{escape_into, group};
 use crate::state::AppState;
 
@@ -180,7 +179,7 @@ pub fn Problems() -> impl IntoView {
             return;
         };
         if let Some(line) = row.get_attribute("data-line").and_then(|l| l.parse().ok()) {
-            jump_to(state, line);
+            state.jump_to(line);
         }
     };
     view! {
