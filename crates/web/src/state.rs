@@ -20,6 +20,9 @@ use crate::text::{Splice, Text};
 
 /// Longest stretch of checking before the page gets the main thread back (a frame is 16 ms).
 const SLICE_MS: f64 = 12.0;
+/// A text this large is checked as a whole only once typing pauses this long.
+const LARGE_TEXT_BYTES: usize = 1024 * 1024;
+const BATCH_PAUSE_MS: f64 = 150.0;
 
 /// What the batch check last said about the whole document.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -86,6 +89,8 @@ pub struct AppState {
     in_flight: StoredValue<Option<(EditStep, f64)>, LocalStorage>,
     /// The loop is parsing the edit it took from `in_flight`.
     applying: StoredValue<bool>,
+    /// When the text last changed (performance.now()).
+    edited_at: StoredValue<f64>,
     batch_dirty: StoredValue<bool>,
     running: StoredValue<bool>,
 }
@@ -117,6 +122,7 @@ impl AppState {
             pending: StoredValue::new(None),
             in_flight: StoredValue::new_local(None),
             applying: StoredValue::new(false),
+            edited_at: StoredValue::new(0.0),
             batch_dirty: StoredValue::new(false),
             running: StoredValue::new(false),
         }
@@ -128,9 +134,25 @@ impl AppState {
         let Some(undo) = self.text.try_update_value(|t| t.apply(&splice)) else {
             return;
         };
+        self.edited_at.set_value(now_ms());
+        let in_place = self.current()
+            && self.text.with_value(|t| {
+                self.doc
+                    .try_update_value(|d| d.try_edit_in_place(&splice, t.starts()))
+                    .unwrap_or(false)
+            });
         self.history
             .update_value(|h| h.record(splice, undo, since, typing));
-        self.queue(since);
+        if in_place {
+            self.text.update_value(Text::synced);
+            self.settled.set(false);
+            self.last_check_ms.set(now_ms() - since);
+            self.bump();
+            self.batch_dirty.set_value(true);
+            self.start();
+        } else {
+            self.queue(since);
+        }
     }
 
     /// Applies `splice` from outside the editor (a fix, undo, redo, upload): recorded for undo
@@ -316,6 +338,15 @@ impl AppState {
                 continue;
             }
             if self.batch_dirty.get_value() {
+                // While a large text is being typed into, the whole-document check waits for a
+                // pause: each run copies and reads megabytes, which would delay the next key's
+                // frame. The typed line's own marks are already drawn.
+                let idle = now_ms() - self.edited_at.get_value();
+                let large = self.doc.with_value(|d| d.text().len()) > LARGE_TEXT_BYTES;
+                if large && idle < BATCH_PAUSE_MS {
+                    TimeoutFuture::new((BATCH_PAUSE_MS - idle).ceil() as u32).await;
+                    continue;
+                }
                 self.batch_dirty.set_value(false);
                 self.batch_check().await;
                 continue;
@@ -353,7 +384,8 @@ impl AppState {
     }
 
     async fn batch_check(self) {
-        let text = self.doc.with_value(|d| d.text().clone());
+        // Its own copy: the document's text stays free to take keystrokes in place meanwhile.
+        let text = self.doc.with_value(|d| d.text().to_owned());
         let schema = self.schema.get_value();
         let precision = self.precision.get_untracked();
         let now_ns = (js_sys::Date::now() * 1e6) as i64;

@@ -8,7 +8,7 @@ use linewise_core::fix::quick_fix;
 use linewise_core::{Diagnostic, Lines};
 
 use super::{Fix, Problem, Severity, Source, WarningGroup};
-use crate::text::{common_prefix, common_suffix, line_of, Snapshot};
+use crate::text::{common_prefix, common_suffix, line_of, Snapshot, Splice};
 
 /// Lines parsed per step: well under a millisecond of wasm on typical lines, so the caller can
 /// stop at its time budget and let the page paint and take keystrokes.
@@ -87,7 +87,8 @@ struct LineState {
 /// The text, its line index and every mark set. Marks are stored by 0-based line index.
 #[derive(Debug, Default)]
 pub struct Document {
-    text: Rc<str>,
+    /// Shared only with a batch check running on it; a keystroke edits it in place otherwise.
+    text: Rc<String>,
     line_starts: Vec<usize>,
     lines: Vec<LineState>,
     batch: BTreeMap<usize, LineMark>,
@@ -99,7 +100,7 @@ pub struct Document {
 /// [`EditStep::step`], applied by [`Document::commit`].
 #[derive(Debug)]
 pub struct EditStep {
-    text: Rc<str>,
+    text: String,
     starts: Vec<usize>,
     /// First line of the re-parsed region (same index in the old and new text).
     first: usize,
@@ -111,6 +112,8 @@ pub struct EditStep {
     cursor: usize,
     /// Set once a record may run past a slice: the rest is parsed as one piece.
     to_end: bool,
+    /// `text` is a region cut from a longer text: its last record may continue past it.
+    more_follows: bool,
     region: Vec<LineState>,
 }
 
@@ -150,7 +153,7 @@ impl EditStep {
         let slice = &self.text.as_bytes()[from..to];
         let mut states = vec![LineState::default(); end_line - start_line];
         let mut lines = Lines::new(slice);
-        if end_line < n && !self.to_end {
+        if (end_line < n && !self.to_end) || self.more_follows {
             // More lines follow: the parser stops at a record they could still change.
             lines = lines.partial();
         }
@@ -214,7 +217,7 @@ impl Document {
     #[cfg(test)]
     pub fn apply(&mut self, text: &str) -> usize {
         let mut step = self.begin_edit(Snapshot {
-            text: Rc::from(text),
+            text: text.to_owned(),
             starts: crate::text::line_starts(text),
             unchanged: None,
         });
@@ -234,7 +237,7 @@ impl Document {
         doc
     }
 
-    pub fn text(&self) -> &Rc<str> {
+    pub fn text(&self) -> &str {
         &self.text
     }
 
@@ -289,14 +292,37 @@ impl Document {
                 (prefix, common_suffix(old, new, prefix))
             }
         };
-        let (old, new) = (old.as_bytes(), new.as_bytes());
+        let (first, old_end, new_end) = self.region(prefix, suffix, old.len(), new.len(), &starts);
+        EditStep {
+            text,
+            starts,
+            first,
+            old_end,
+            new_end,
+            cursor: first,
+            to_end: false,
+            more_follows: false,
+            region: Vec::new(),
+        }
+    }
+
+    /// The lines an edit touched, widened to whole records: the first, the end in the old text
+    /// and the end in the new one (`starts`), from the bytes the edit left alone at either end.
+    fn region(
+        &self,
+        prefix: usize,
+        suffix: usize,
+        old_len: usize,
+        new_len: usize,
+        starts: &[usize],
+    ) -> (usize, usize, usize) {
         let old_n = self.lines.len();
         let (mut first, mut old_end, mut new_end) = if old_n == 0 {
             (0, 0, starts.len())
         } else {
             let first = line_of(&self.line_starts, prefix);
-            let old_last = line_of(&self.line_starts, old.len() - suffix);
-            let new_last = line_of(&starts, new.len() - suffix);
+            let old_last = line_of(&self.line_starts, old_len - suffix);
+            let new_last = line_of(starts, new_len - suffix);
             (first, old_last + 1, new_last + 1)
         };
         while first > 0 && self.lines.get(first).is_some_and(|l| l.continuation) {
@@ -306,16 +332,65 @@ impl Document {
             old_end += 1;
             new_end += 1;
         }
-        EditStep {
-            text,
-            starts,
-            first,
-            old_end,
-            new_end,
-            cursor: first,
-            to_end: false,
-            region: Vec::new(),
+        (first, old_end, new_end)
+    }
+
+    /// Applies splice `s` to the document's own text in place and parses the records it touched,
+    /// at once: a keystroke then costs no copy of a text of megabytes. False, with nothing
+    /// changed, when a batch check holds the text, when the edit touches more lines than one
+    /// slice parses, or when a record may run past them (an open string): the caller then checks
+    /// a copy, in slices. `starts` is the line index of the text after the edit.
+    pub fn try_edit_in_place(&mut self, s: &Splice, starts: &[usize]) -> bool {
+        let old_len = self.text.len();
+        if self.lines.is_empty() || s.range.end > old_len {
+            return false;
         }
+        let new_len = old_len - s.range.len() + s.insert.len();
+        let (first, old_end, new_end) = self.region(
+            s.range.start,
+            old_len - s.range.end,
+            old_len,
+            new_len,
+            starts,
+        );
+        if new_end - first > SLICE_LINES || Rc::get_mut(&mut self.text).is_none() {
+            return false;
+        }
+        let from = starts[first];
+        let to = starts.get(new_end).copied().unwrap_or(new_len);
+        let old_to = to + old_len - new_len;
+        let old = &self.text;
+        let mut region = String::with_capacity(to - from);
+        region.push_str(&old[from..s.range.start]);
+        region.push_str(&s.insert);
+        region.push_str(&old[s.range.end..old_to]);
+        let mut step = EditStep {
+            text: region,
+            starts: starts[first..new_end].iter().map(|p| p - from).collect(),
+            first: 0,
+            old_end: 0,
+            new_end: new_end - first,
+            cursor: 0,
+            to_end: false,
+            more_follows: to < new_len,
+            region: Vec::new(),
+        };
+        step.step();
+        if !step.is_done() || step.to_end {
+            return false;
+        }
+        let Some(text) = Rc::get_mut(&mut self.text) else {
+            return false;
+        };
+        text.replace_range(s.range.clone(), &s.insert);
+        let old_end = old_end.min(self.lines.len());
+        self.lines.splice(first..old_end, step.region);
+        self.line_starts.clear();
+        self.line_starts.extend_from_slice(starts);
+        for marks in [&mut self.batch, &mut self.warnings, &mut self.server] {
+            shift(marks, first, old_end, new_end);
+        }
+        true
     }
 
     /// Applies a finished edit: new text, the region's fresh marks, and the other mark sets shifted.
@@ -333,7 +408,7 @@ impl Document {
         let old_end = old_end.min(self.lines.len());
         self.lines.splice(first..old_end, region);
         debug_assert_eq!(self.lines.len(), starts.len());
-        self.text = text;
+        self.text = Rc::new(text);
         self.line_starts = starts;
         for marks in [&mut self.batch, &mut self.warnings, &mut self.server] {
             shift(marks, first, old_end, new_end);
@@ -671,6 +746,51 @@ mod tests {
     }
 
     #[test]
+    fn edits_in_place_mark_as_a_fresh_check_does() {
+        let mut text = String::from("m f=1 1\nm s=\"a\nb\" 2\nbad\nm f=3 3\n");
+        let mut doc = Document::checked(&text);
+        let edits = [
+            (0, 0, "x"),
+            (2, 3, ""),
+            (9, 9, "\"open"),
+            (20, 21, "\n"),
+            (0, 1, "m"),
+            (5, 5, "2i"),
+        ];
+        let mut in_place = 0;
+        for (a, b, insert) in edits {
+            let (a, b) = (a.min(text.len()), b.min(text.len()));
+            let splice = Splice {
+                range: a..b,
+                insert: insert.into(),
+            };
+            text.replace_range(a..b, insert);
+            let starts = crate::text::line_starts(&text);
+            if doc.try_edit_in_place(&splice, &starts) {
+                in_place += 1;
+            } else {
+                doc.apply(&text);
+            }
+            let fresh = Document::checked(&text);
+            assert_eq!(doc.text(), text);
+            assert_eq!(doc.line_starts, fresh.line_starts);
+            assert_eq!(
+                doc.lines, fresh.lines,
+                "after {a}..{b} -> {insert:?}: {text:?}"
+            );
+        }
+        assert!(in_place >= 4, "most edits go in place ({in_place})");
+        // A check holding the text: the edit is refused, nothing changed.
+        let held = Rc::clone(&doc.text);
+        let splice = Splice {
+            range: 0..0,
+            insert: "z".into(),
+        };
+        assert!(!doc.try_edit_in_place(&splice, &crate::text::line_starts(&format!("z{text}"))));
+        assert_eq!(*held, text);
+    }
+
+    #[test]
     fn big_region_is_parsed_in_slices() {
         let mut doc = Document::default();
         let text: String = (0..10_000)
@@ -683,7 +803,7 @@ mod tests {
             })
             .collect();
         let mut step = doc.begin_edit(Snapshot {
-            text: Rc::from(text.as_str()),
+            text: text.clone(),
             starts: crate::text::line_starts(&text),
             unchanged: None,
         });

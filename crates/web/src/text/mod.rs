@@ -9,7 +9,6 @@ pub mod history;
 pub mod window;
 
 use std::ops::Range;
-use std::rc::Rc;
 
 /// One replacement: bytes `range` of the text replaced by `insert`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,11 +32,11 @@ pub struct Unchanged {
     pub suffix: usize,
 }
 
-/// The text as the checker takes it: an immutable copy, its line index, and what is unchanged
+/// The text as the checker takes it: a copy, its line index, and what is unchanged
 /// since the previous snapshot (`None`: compare to find out).
 #[derive(Debug, Clone)]
 pub struct Snapshot {
-    pub text: Rc<str>,
+    pub text: String,
     pub starts: Vec<usize>,
     pub unchanged: Option<Unchanged>,
 }
@@ -197,6 +196,20 @@ impl Text {
         self.apply(&s)
     }
 
+    pub fn starts(&self) -> &[usize] {
+        &self.starts
+    }
+
+    /// The checker took the edits since the last snapshot in place: nothing is changed since.
+    pub fn synced(&mut self) {
+        self.fresh = false;
+        let len = self.text.len();
+        self.unchanged = Some(Unchanged {
+            prefix: len,
+            suffix: len,
+        });
+    }
+
     /// A copy for the checker, and what changed since the previous one.
     pub fn snapshot(&mut self) -> Snapshot {
         let unchanged = if self.fresh { None } else { self.unchanged };
@@ -207,7 +220,7 @@ impl Text {
             suffix: len,
         });
         Snapshot {
-            text: Rc::from(self.text.as_str()),
+            text: self.text.clone(),
             starts: self.starts.clone(),
             unchanged,
         }
