@@ -280,6 +280,21 @@ test('a precision that does not fit the timestamps gives a warning with both dat
   assert.match(message, /2022-01-01T08:00:00Z/);
   assert.equal(await lp.errorCount(), 0, 'a warning is not an error');
   await lp.shot('03-precision-warning');
+  // The other way: keep nanoseconds and rewrite the timestamps in them, exactly; one undo step.
+  assert.equal(await group.getByTestId('group-convert').textContent(), 'Convert to ns');
+  before = await lp.checks();
+  await group.getByTestId('group-convert').click();
+  await lp.settled(before);
+  assert.equal(await lp.count.getAttribute('data-warnings'), '0');
+  const converted = (await lp.editor.inputValue()).trimEnd().split('\n');
+  assert.equal(converted.length, HOME_LINES.length);
+  converted.forEach((l, i) => assert.equal(l, HOME_LINES[i].replace(/ (\d+)$/, ' $1000000000')));
+  await lp.shot('03b-timestamps-converted');
+  before = await lp.checks();
+  await lp.page.keyboard.press('Control+z');
+  await lp.settled(before);
+  assert.equal(await lp.editor.inputValue(), HOME);
+  assert.equal(await lp.count.getAttribute('data-warnings'), String(HOME_LINES.length));
   assert.match(await lp.page.getByTestId('unit-hint').textContent(), /48 timestamps look like seconds, not nanoseconds/);
   before = await lp.checks();
   await group.getByTestId('group-fix').click();

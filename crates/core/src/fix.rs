@@ -14,7 +14,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::ops::Range;
 
-use crate::{parse_lines, Diagnostic, ErrorKind};
+use crate::{parse_lines, Diagnostic, ErrorKind, Precision};
 
 /// One edit of the input that repairs a diagnostic's problem.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,6 +162,28 @@ fn quote(text: &str) -> String {
     out
 }
 
+/// Timestamp `ts`, written in unit `from`, written in unit `to` instead, when that loses nothing:
+/// a product that fits, or a division without remainder. The fix for timestamps that look like
+/// another unit than the one a write reads them in, when the person keeps the write's unit.
+///
+/// ```
+/// use linewise_core::{fix::timestamp_in, Precision};
+/// let ns = timestamp_in(1641024000, Precision::Second, Precision::Nanosecond);
+/// assert_eq!(ns, Some(1_641_024_000_000_000_000));
+/// assert_eq!(timestamp_in(1641024000123, Precision::Millisecond, Precision::Second), None);
+/// ```
+pub fn timestamp_in(ts: i64, from: Precision, to: Precision) -> Option<i64> {
+    if from == Precision::Auto || to == Precision::Auto {
+        return None;
+    }
+    let (f, t) = (from.nanos_per_unit(), to.nanos_per_unit());
+    if f >= t {
+        ts.checked_mul(f / t)
+    } else {
+        (ts % (t / f) == 0).then(|| ts / (t / f))
+    }
+}
+
 /// `fix` if the record, fixed, parses, or fails only after the edit (a later problem of its own).
 fn recheck(input: &[u8], d: &Diagnostic, fix: QuickFix) -> Option<QuickFix> {
     let record = d.record.clone();
@@ -184,7 +206,7 @@ fn recheck(input: &[u8], d: &Diagnostic, fix: QuickFix) -> Option<QuickFix> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{BatchValidator, Precision};
+    use crate::BatchValidator;
 
     /// Each line of `input` fixed by the quick fix of its first problem (`None`: no fix offered).
     fn fixed(input: &str) -> Vec<Option<String>> {
@@ -200,6 +222,17 @@ mod tests {
                 }),
             })
             .collect()
+    }
+
+    #[test]
+    fn timestamps_convert_between_units_only_exactly() {
+        use Precision::*;
+        assert_eq!(timestamp_in(5, Second, Millisecond), Some(5_000));
+        assert_eq!(timestamp_in(5_000, Millisecond, Second), Some(5));
+        assert_eq!(timestamp_in(5_001, Millisecond, Second), None);
+        assert_eq!(timestamp_in(i64::MAX / 10, Second, Nanosecond), None);
+        assert_eq!(timestamp_in(-2_000, Microsecond, Millisecond), Some(-2));
+        assert_eq!(timestamp_in(1, Auto, Second), None);
     }
 
     #[test]

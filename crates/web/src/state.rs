@@ -256,6 +256,17 @@ impl AppState {
         self.replace_fixed(&text, caret);
     }
 
+    /// Rewrites every warned timestamp of `kind` in the write's unit (the group's other fix).
+    pub fn fix_warnings(self, kind: &str) {
+        if !self.current() {
+            return;
+        }
+        let (text, caret) = self
+            .doc
+            .with_value(|d| d.with_edits(&d.warning_edits(kind)));
+        self.replace_fixed(&text, caret);
+    }
+
     /// The text after quick fixes, one undo step, the caret at byte `caret`.
     fn replace_fixed(self, text: &str, caret: usize) {
         let splice = self
@@ -427,7 +438,7 @@ impl AppState {
             unit_hint: result.unit_hint,
         });
         self.doc
-            .update_value(|d| d.set_batch(result.errors, result.warnings));
+            .update_value(|d| d.set_batch(result.errors, result.warnings, precision));
         self.bump();
     }
 

@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::future::Future;
 
+use linewise_core::fix::timestamp_in;
 use linewise_core::{parse_lines, Checker, KnownColumns, Line, Precision, Rejection};
 
-use super::document::LineMark;
+use super::document::{LineEdit, LineMark};
 use super::timefmt::unit_warning;
 use super::Fix;
 
@@ -146,6 +147,12 @@ impl BatchPass<'_> {
         let end_column = column + last[start..].chars().count() as u32;
         let extra = line.raw.bytes().filter(|&b| b == b'\n').count();
         let at = line.line_number as usize - 1 + extra;
+        let guessed = Precision::guess(ts);
+        let edit = timestamp_in(ts, guessed, self.precision).map(|v| LineEdit {
+            title: format!("write {v} ({})", self.precision),
+            range: start..last.len(),
+            text: v.to_string(),
+        });
         Some((
             at,
             LineMark {
@@ -153,8 +160,8 @@ impl BatchPass<'_> {
                 end_column,
                 kind: "timestamp_unit",
                 message,
-                fix: Some(Fix::Precision(Precision::guess(ts))),
-                edit: None,
+                fix: Some(Fix::Precision(guessed)),
+                edit,
             },
         ))
     }
@@ -224,6 +231,11 @@ mod tests {
         let w = &r.warnings[&0];
         assert_eq!((w.column, w.end_column), (7, 17));
         assert_eq!(w.fix, Some(Fix::Precision(Precision::Second)));
+        let edit = w.edit.as_ref().expect("convertible exactly");
+        assert_eq!(
+            (edit.range.clone(), edit.text.as_str()),
+            (6..16, "1641024000000000000")
+        );
         assert_eq!(r.unit_hint, Some((Precision::Second, 2)));
         assert!(check("m f=1 1641024000\n", Precision::Second)
             .warnings

@@ -5,7 +5,7 @@ use std::ops::Range;
 use std::rc::Rc;
 
 use linewise_core::fix::quick_fix;
-use linewise_core::{Diagnostic, Lines};
+use linewise_core::{Diagnostic, Lines, Precision};
 
 use super::{Fix, Problem, Severity, Source, WarningGroup};
 use crate::text::{common_prefix, common_suffix, line_of, Snapshot, Splice};
@@ -94,6 +94,8 @@ pub struct Document {
     batch: BTreeMap<usize, LineMark>,
     warnings: BTreeMap<usize, LineMark>,
     server: BTreeMap<usize, LineMark>,
+    /// The unit the batch check read timestamps in, when it is one (not `auto`).
+    write_unit: Option<Precision>,
 }
 
 /// An edit being checked, slice by slice. Created by [`Document::begin_edit`], advanced by
@@ -420,9 +422,11 @@ impl Document {
         &mut self,
         errors: BTreeMap<usize, LineMark>,
         warnings: BTreeMap<usize, LineMark>,
+        precision: Precision,
     ) {
         self.batch = errors;
         self.warnings = warnings;
+        self.write_unit = Some(precision).filter(|p| *p != Precision::Auto);
     }
 
     /// Adds the server's verdict on one line (0-based).
@@ -530,17 +534,33 @@ impl Document {
             if self.error_on(i).is_some() {
                 continue;
             }
+            let unit = mark.edit.as_ref().and(self.write_unit);
             match groups.iter_mut().find(|g| g.fix == fix) {
-                Some(g) => g.lines += 1,
+                Some(g) => {
+                    g.lines += 1;
+                    if g.convert != unit {
+                        g.convert = None;
+                    }
+                }
                 None => groups.push(WarningGroup {
                     fix,
                     kind: mark.kind,
                     first_line: i as u32 + 1,
                     lines: 1,
+                    convert: unit,
                 }),
             }
         }
         groups
+    }
+
+    /// The edits of every warning of `kind` on a line without an error: "convert them all".
+    pub fn warning_edits(&self, kind: &str) -> Vec<(usize, &LineEdit)> {
+        self.warnings
+            .iter()
+            .filter(|(&i, m)| m.kind == kind && self.error_on(i).is_none())
+            .filter_map(|(&i, m)| m.edit.as_ref().map(|e| (i, e)))
+            .collect()
     }
 
     pub fn warning_count(&self) -> usize {
@@ -655,6 +675,7 @@ mod tests {
         doc.set_batch(
             BTreeMap::from([(0, mark("type_conflict", "stored as string"))]),
             BTreeMap::new(),
+            linewise_core::Precision::Second,
         );
         assert_eq!(doc.error_on(0).map(|(_, s)| s), Some(Source::Batch));
         doc.add_server_mark(0, mark("server", "rejected"));
@@ -696,13 +717,17 @@ mod tests {
     fn warnings_that_share_a_fix_are_one_group() {
         let mut doc = Document::default();
         doc.apply("m f=1 1\nm f=1 2\nm f= 3\nm f=1 4\n");
-        let warning = |fix| LineMark {
+        let warning = |fix: Option<Fix>| LineMark {
             column: 7,
             end_column: 8,
             kind: "timestamp_unit",
             message: "looks like seconds".into(),
             fix,
-            edit: None,
+            edit: fix.map(|_| LineEdit {
+                title: "write 1000000000 (ns)".into(),
+                range: 6..7,
+                text: "1000000000".into(),
+            }),
         };
         let fix = Fix::Precision(linewise_core::Precision::Second);
         let seconds = Some(fix);
@@ -714,6 +739,7 @@ mod tests {
                 (2, warning(seconds)),
                 (3, warning(None)),
             ]),
+            linewise_core::Precision::Nanosecond,
         );
         // Line 3 has a syntax error: its warning is not shown, in the group or elsewhere.
         assert_eq!(
@@ -722,8 +748,20 @@ mod tests {
                 fix,
                 kind: "timestamp_unit",
                 first_line: 1,
-                lines: 2
+                lines: 2,
+                convert: Some(linewise_core::Precision::Nanosecond),
             }]
+        );
+        let edits: Vec<usize> = doc
+            .warning_edits("timestamp_unit")
+            .iter()
+            .map(|(i, _)| *i)
+            .collect();
+        assert_eq!(edits, [0, 1]);
+        let (text, _) = doc.with_edits(&doc.warning_edits("timestamp_unit"));
+        assert_eq!(
+            text,
+            "m f=1 1000000000\nm f=1 1000000000\nm f= 3\nm f=1 4\n"
         );
         let listed: Vec<u32> = doc.problems(10, 10).iter().map(|p| p.line).collect();
         assert_eq!(

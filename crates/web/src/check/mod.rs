@@ -93,4 +93,7 @@ pub struct WarningGroup {
     pub first_line: u32,
     /// Lines in the group.
     pub lines: usize,
+    /// The unit the group's timestamps can be rewritten in exactly (the write's), when every
+    /// line of the group has that edit: the other way to settle the mismatch.
+    pub convert: Option<Precision>,
 }

@@ -49,7 +49,7 @@ fn rows_html(problems: &[Problem]) -> String {
             escape_into(&mut out, &edit.title);
             out.push_str("</button>");
         }
-        out.push_str("</li>");
+        out.push_str("</span></li>");
     }
     out
 }
@@ -92,10 +92,19 @@ fn groups_html(groups: &[WarningGroup]) -> String {
         escape_into(&mut out, &format!("{lines} {noun}: {}", g.fix.problem()));
         let _ = write!(
             out,
-            "</span><button type=\"button\" class=\"secondary fix\" data-testid=\"group-fix\" \
-             data-precision=\"{unit}\">{}</button></li>",
+            "</span><span class=\"fixes\"><button type=\"button\" class=\"secondary fix\" \
+             data-testid=\"group-fix\" data-precision=\"{unit}\">{}</button>",
             g.fix.label()
         );
+        if let Some(to) = g.convert {
+            let _ = write!(
+                out,
+                "<button type=\"button\" class=\"secondary fix\" data-testid=\"group-convert\" \
+                 data-convert=\"{}\">Convert to {to}</button>",
+                g.kind
+            );
+        }
+        out.push_str("</span></li>");
     }
     out
 }
@@ -165,6 +174,10 @@ pub fn Problems() -> impl IntoView {
         }
         if let Some(kind) = attr("[data-fix-kind]", "data-fix-kind") {
             state.fix_all(&kind);
+            return;
+        }
+        if let Some(kind) = attr("[data-convert]", "data-convert") {
+            state.fix_warnings(&kind);
             return;
         }
         let fix = target.closest("[data-precision]").ok().flatten();
