@@ -180,6 +180,19 @@ test('quick fixes from the core: all of a kind, one by its button, one by Ctrl+.
     'home,room=K temp=22.5 1641031200', 'home,room=K hum="on" 1641034800', 'home,room=K temp=23.5 1641038400'].join('\n')}\n`);
 });
 
+test('a lightbulb on a mark with a quick fix applies it when clicked', async () => {
+  await lp.paste('home,room=K temp=21.5 1641024000\nhome,room=K temp=22.5, 1641027600\n');
+  await toTop();
+  const bulb = lp.page.getByTestId('bulb');
+  assert.equal(await bulb.count(), 1);
+  assert.equal(await bulb.getAttribute('title'), "Fix: remove the trailing ','");
+  const before = await lp.checks();
+  await bulb.click();
+  await lp.settled(before);
+  assert.equal(await lp.editor.inputValue(), 'home,room=K temp=21.5 1641024000\nhome,room=K temp=22.5 1641027600\n');
+  assert.equal(await lp.page.getByTestId('bulb').count(), 0);
+});
+
 test('a repeated field or tag: its fix removes the repeat and keeps the first', async () => {
   await lp.paste(['home,room=K temp=21.5,hum=35.9,temp=22 1641024000', 'home,room=K co=0i,co=1i 1641027600',
     'home,room=K,room=L temp=21.0 1641031200', ''].join('\n'));

@@ -50,7 +50,7 @@ fn window_of(scroll_top: f64, height: f64, lines: usize) -> (usize, usize) {
 fn gutter_html(doc: &Document, first: usize, end: usize, caret: usize) -> String {
     let mut out = String::new();
     for i in first..end {
-        let (class, title) = match (doc.error_on(i), doc.warning_on(i)) {
+        let (class, title, fix) = match (doc.error_on(i), doc.warning_on(i)) {
             (Some((m, s)), _) => (
                 if s == Source::Server {
                     "gl err server"
@@ -58,9 +58,10 @@ fn gutter_html(doc: &Document, first: usize, end: usize, caret: usize) -> String
                     "gl err"
                 },
                 Some(&m.message),
+                m.edit.as_ref(),
             ),
-            (None, Some(m)) => ("gl warn", Some(&m.message)),
-            _ => ("gl", None),
+            (None, Some(m)) => ("gl warn", Some(&m.message), None),
+            _ => ("gl", None, None),
         };
         let current = if i == caret { " current" } else { "" };
         let _ = write!(out, "<div class=\"{class}{current}\"");
@@ -69,12 +70,23 @@ fn gutter_html(doc: &Document, first: usize, end: usize, caret: usize) -> String
             escape_into(&mut out, t);
             out.push('"');
         }
-        let glyph = match class {
-            "gl" => "",
-            "gl warn" => "▲",
-            _ => "●",
-        };
-        let _ = write!(out, "><span class=\"glyph\">{glyph}</span>{}</div>", i + 1);
+        out.push('>');
+        match (fix, class) {
+            // The lightbulb on a mark with a quick fix: a click applies it (as Ctrl+. does).
+            (Some(fix), _) => {
+                let _ = write!(
+                    out,
+                    "<span class=\"glyph bulb\" data-testid=\"bulb\" data-fix-line=\"{}\" title=\"Fix: ",
+                    i + 1
+                );
+                escape_into(&mut out, &fix.title);
+                out.push_str("\">💡</span>");
+            }
+            (None, "gl") => out.push_str("<span class=\"glyph\"></span>"),
+            (None, "gl warn") => out.push_str("<span class=\"glyph\">▲</span>"),
+            (None, _) => out.push_str("<span class=\"glyph\">●</span>"),
+        }
+        let _ = write!(out, "{}</div>", i + 1);
     }
     out
 }
@@ -795,7 +807,17 @@ pub fn Editor() -> impl IntoView {
     view! {
         <div class="editor" class:coloured=move || !state.stale.get()>
             <div class="gutter" aria-hidden="true">
-                <div class="gutter-inner" style:transform=move || format!("translateY({}px)", offset_y()) inner_html=gutter></div>
+                <div class="gutter-inner" style:transform=move || format!("translateY({}px)", offset_y()) inner_html=gutter
+                    on:click=move |ev: ev::MouseEvent| {
+                        let line = ev.target()
+                            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                            .and_then(|t| t.closest("[data-fix-line]").ok().flatten())
+                            .and_then(|b| b.get_attribute("data-fix-line"))
+                            .and_then(|l| l.parse::<usize>().ok());
+                        if let Some(line) = line {
+                            state.fix_line(line - 1);
+                        }
+                    }></div>
             </div>
             <div class="code">
                 <div class="backdrop" aria-hidden="true">
