@@ -81,6 +81,12 @@ fn newlines(text: &str, base: usize) -> impl Iterator<Item = usize> + '_ {
         .map(move |(i, _)| base + i + 1)
 }
 
+/// Room a text is given beyond its length, so the keystrokes after a paste of megabytes do not
+/// each grow (and copy) it: it grows once the typing has filled this.
+fn slack(len: usize) -> usize {
+    (len / 64).max(64 * 1024)
+}
+
 /// Index of the line holding byte `pos`.
 pub fn line_of(starts: &[usize], pos: usize) -> usize {
     starts.partition_point(|&s| s <= pos).saturating_sub(1)
@@ -168,6 +174,10 @@ impl Text {
         let Range { start, end } = s.range;
         let removed = self.text[start..end].to_owned();
         let old_len = self.text.len();
+        let new_len = old_len - (end - start) + s.insert.len();
+        if new_len > self.text.capacity() {
+            self.text.reserve(new_len + slack(new_len) - old_len);
+        }
         self.text.replace_range(start..end, &s.insert);
         let keep = self.starts.partition_point(|&p| p <= start);
         let tail = self.starts.partition_point(|&p| p <= end);
@@ -219,8 +229,10 @@ impl Text {
             prefix: len,
             suffix: len,
         });
+        let mut text = String::with_capacity(len + slack(len));
+        text.push_str(&self.text);
         Snapshot {
-            text: self.text.clone(),
+            text,
             starts: self.starts.clone(),
             unchanged,
         }
