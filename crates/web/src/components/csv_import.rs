@@ -35,27 +35,37 @@ const SLICE_MS: f64 = 12.0;
 /// Bytes of a file's start that content sniffing reads.
 const SNIFF_BYTES: usize = 64 * 1024;
 
-/// The role menu: each value is a [`Role::spelling`], the word `--column NAME=ROLE` takes.
-const ROLES: [(&str, &str); 3] = [
-    ("measurement", "measurement"),
-    ("tag", "tag"),
-    ("ignore", "ignore"),
-];
-const FIELD_ROLES: [(&str, &str); 5] = [
-    ("float", "float"),
-    ("integer", "integer"),
-    ("uinteger", "unsigned integer"),
-    ("string", "string"),
-    ("boolean", "boolean"),
-];
-const TIME_ROLES: [(&str, &str); 7] = [
-    ("time:rfc3339", "RFC 3339 date"),
-    ("time:auto", "date, or epoch by magnitude"),
-    ("time:epoch", "epoch, unit by magnitude"),
-    ("time:ns", "epoch nanoseconds"),
-    ("time:us", "epoch microseconds"),
-    ("time:ms", "epoch milliseconds"),
-    ("time:s", "epoch seconds"),
+/// The role menu, in groups (`None`: options outside any group). Each value is a
+/// [`Role::spelling`], the word `--column NAME=ROLE` takes.
+type MenuGroup = (
+    Option<&'static str>,
+    &'static [(&'static str, &'static str)],
+);
+const ROLE_MENU: [MenuGroup; 4] = [
+    (None, &[("measurement", "measurement"), ("tag", "tag")]),
+    (
+        Some("field"),
+        &[
+            ("float", "float"),
+            ("integer", "integer"),
+            ("uinteger", "unsigned integer"),
+            ("string", "string"),
+            ("boolean", "boolean"),
+        ],
+    ),
+    (
+        Some("time"),
+        &[
+            ("time:rfc3339", "RFC 3339 date"),
+            ("time:auto", "date, or epoch by magnitude"),
+            ("time:epoch", "epoch, unit by magnitude"),
+            ("time:ns", "epoch nanoseconds"),
+            ("time:us", "epoch microseconds"),
+            ("time:ms", "epoch milliseconds"),
+            ("time:s", "epoch seconds"),
+        ],
+    ),
+    (None, &[("ignore", "ignore")]),
 ];
 /// The delimiters offered: the three `guess` recognises, and `|`.
 const DELIMITERS: [(u8, &str); 4] = [
@@ -348,8 +358,8 @@ async fn convert(state: AppState, source: Arc<Source>, mapping: Mapping, job: Jo
     }
     let progress = converter.progress();
     job.running.set(None);
-    // The result is drawn before the hand-over: laying out a large text in the editor can take
-    // longer than converting it, and the page is still meanwhile.
+    // The result is drawn before the hand-over: laying out a large text in the editor can hold
+    // the page longer than converting it did, and the counts should be on screen meanwhile.
     job.outcome.set(Some(Outcome::Done {
         points: progress.points,
         skipped: progress.skipped,
@@ -554,10 +564,13 @@ pub fn CsvPanel() -> impl IntoView {
                                     }
                                 }
                             >
-                                {ROLES[..2].iter().copied().map(option).collect_view()}
-                                <optgroup label="field">{FIELD_ROLES.into_iter().map(option).collect_view()}</optgroup>
-                                <optgroup label="time">{TIME_ROLES.into_iter().map(option).collect_view()}</optgroup>
-                                {option(ROLES[2])}
+                                {ROLE_MENU.into_iter().map(|(group, items)| {
+                                    let options = items.iter().copied().map(option).collect_view();
+                                    match group {
+                                        Some(label) => view! { <optgroup label=label>{options}</optgroup> }.into_any(),
+                                        None => options.into_any(),
+                                    }
+                                }).collect_view()}
                             </select>
                         </td>
                     </tr>
@@ -693,6 +706,16 @@ mod tests {
         ));
         assert!(!is_csv("home.lp", b"# a,b\nc,d\n"));
         assert!(!is_csv("one.txt", b"a,b\n"));
+    }
+
+    #[test]
+    fn every_role_in_the_menu_is_a_spelling_the_core_reads_back() {
+        for (value, _) in ROLE_MENU.iter().flat_map(|(_, items)| items.iter()) {
+            assert_eq!(
+                Role::parse(value).map(|r| r.spelling()).as_deref(),
+                Some(*value)
+            );
+        }
     }
 
     #[test]
