@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::check::timefmt::iso;
 use crate::components::author::Author;
+use crate::components::csv_import::{CsvImport, CsvPanel};
 use crate::components::editor::Editor;
 use crate::components::preview::Preview;
 use crate::components::problems::Problems;
@@ -58,6 +59,7 @@ pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
     provide_context(Settings::load());
+    provide_context(CsvImport::new());
     state.check_first();
     view! {
         <header class="top">
@@ -68,6 +70,7 @@ pub fn App() -> impl IntoView {
             <SettingsPanel />
             <section class="panel input" aria-label="Line protocol input">
                 <Upload />
+                <CsvPanel />
                 <Editor />
                 <Summary />
                 <WritePanel />

@@ -2,6 +2,7 @@
 pub mod app;
 pub mod author;
 pub mod colours;
+pub mod csv_import;
 pub mod editor;
 pub mod preview;
 pub mod problems;

@@ -1,11 +1,12 @@
 //! Loading a file: the picker and drag-and-drop anywhere on the page. The file is read, refused
-//! when it is compressed or not UTF-8, and put into the editor; nothing is written until the person
-//! presses Write.
+//! when it is compressed or not UTF-8, and put into the editor, or, when it is CSV, into the CSV
+//! panel to be mapped and converted; nothing is written until the person presses Write.
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::components::csv_import::{is_csv, CsvImport, FromEditor};
 use crate::html::{bytes, group};
 use crate::state::AppState;
 
@@ -26,7 +27,7 @@ fn refuse(data: &[u8]) -> Option<String> {
     None
 }
 
-async fn load(state: AppState, file: web_sys::File, note: RwSignal<String>) {
+async fn load(state: AppState, csv: CsvImport, file: web_sys::File, note: RwSignal<String>) {
     let name = file.name();
     let size = file.size() as usize;
     if size > MAX_FILE_BYTES {
@@ -53,6 +54,14 @@ async fn load(state: AppState, file: web_sys::File, note: RwSignal<String>) {
     if data.starts_with(&[0xef, 0xbb, 0xbf]) {
         data.drain(..3);
     }
+    if is_csv(&name, &data) {
+        note.set(format!(
+            "“{name}” is CSV ({}): choose what each column becomes, then press Convert.",
+            bytes(size)
+        ));
+        csv.open(Some(name), data);
+        return;
+    }
     let text = String::from_utf8(data).unwrap_or_default();
     let lines = text.lines().count();
     note.set(format!(
@@ -67,6 +76,7 @@ async fn load(state: AppState, file: web_sys::File, note: RwSignal<String>) {
 #[component]
 pub fn Upload() -> impl IntoView {
     let state = expect_context::<AppState>();
+    let csv = expect_context::<CsvImport>();
     let note = RwSignal::new(format!(
         "Drop a file anywhere on the page, or choose one (up to {}).",
         bytes(MAX_FILE_BYTES)
@@ -76,7 +86,7 @@ pub fn Upload() -> impl IntoView {
     let on_change = move |ev: ev::Event| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
         if let Some(file) = input.files().and_then(|f| f.get(0)) {
-            spawn_local(load(state, file, note));
+            spawn_local(load(state, csv, file, note));
         }
         input.set_value("");
     };
@@ -97,14 +107,15 @@ pub fn Upload() -> impl IntoView {
             .and_then(|d| d.files())
             .and_then(|f| f.get(0))
         {
-            spawn_local(load(state, file, note));
+            spawn_local(load(state, csv, file, note));
         }
     });
 
     view! {
         <div class="upload">
             <label class="button secondary" for="upload">"Upload file…"</label>
-            <input id="upload" data-testid="upload" type="file" accept=".lp,.txt,text/plain,*/*" class="visually-hidden" on:change=on_change />
+            <input id="upload" data-testid="upload" type="file" accept=".lp,.txt,.csv,text/plain,text/csv,*/*" class="visually-hidden" on:change=on_change />
+            <FromEditor />
             <span class="note" data-testid="upload-note" aria-live="polite">{move || note.get()}</span>
             <div class="drop-overlay" class:shown=move || dragging.get() aria-hidden="true">"Drop the file to load it"</div>
         </div>
