@@ -40,6 +40,11 @@ const NAME_LINES: usize = 2000;
 /// layout. The editor shows 26 rows at most; every row drawn is HTML parsed again at each key.
 const MIN_ROWS: usize = 30;
 
+/// The lines around `line` that a scroll to it shows: the window is filled around these.
+fn around(line: usize) -> Range<usize> {
+    line.saturating_sub(MIN_ROWS)..line + MIN_ROWS
+}
+
 /// The visible window of lines `[first, end)` for a scroll position.
 fn window_of(scroll_top: f64, height: f64, lines: usize) -> (usize, usize) {
     let first = ((scroll_top - PAD) / LINE_HEIGHT).floor().max(0.0) as usize;
@@ -318,6 +323,12 @@ impl Editing {
         let Some(el) = self.scroller.get_untracked() else {
             return;
         };
+        // The spacer first: with the old text's height the scroller could not reach the line.
+        if let Some(spacer) = self.spacer.get_untracked() {
+            let height = 2.0 * PAD + self.lines().max(1) as f64 * LINE_HEIGHT;
+            let _ =
+                web_sys::HtmlElement::style(&spacer).set_property("height", &format!("{height}px"));
+        }
         let top = line as f64 * LINE_HEIGHT;
         let view = f64::from(el.client_height());
         let current = f64::from(el.scroll_top());
@@ -343,11 +354,7 @@ impl Editing {
             let _ = el.focus();
         }
         self.scroll_to_line(line);
-        let view = self.view();
-        self.refill(
-            view.start.min(line)..view.end.max(line + 1),
-            Some((r.start, r.end)),
-        );
+        self.refill(around(line), Some((r.start, r.end)));
     }
 
     /// Applies an edit the page makes itself (a large paste, a cut of everything): into the model,
@@ -364,11 +371,7 @@ impl Editing {
         let line = self.state.text.with_value(|t| t.line_of(caret));
         self.state.caret_line.set(line);
         self.scroll_to_line(line);
-        let view = self.view();
-        self.refill(
-            view.start.min(line)..view.end.max(line + 1),
-            Some((caret, caret)),
-        );
+        self.refill(around(line), Some((caret, caret)));
     }
 
     /// The textarea's value changed: the change, found against the window, goes into the model.
@@ -705,8 +708,7 @@ impl Editing {
         }
         let line = self.state.text.with_value(|t| t.line_of(at));
         self.scroll_to_line(line);
-        let view = self.view();
-        self.refill(view.start.min(line)..view.end.max(line + 1), Some((at, at)));
+        self.refill(around(line), Some((at, at)));
     }
 }
 
