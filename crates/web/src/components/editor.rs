@@ -154,7 +154,7 @@ struct Editing {
     window: StoredValue<Window, LocalStorage>,
     /// The textarea's selection at the last `beforeinput`, in its UTF-16 units.
     before: StoredValue<Option<(u32, u32)>>,
-    /// The text's line count when the window was last filled (its padding below depends on it).
+    /// The text's line count when the window was last filled (the spacer's height depends on it).
     filled: StoredValue<usize>,
     scroll_top: RwSignal<f64>,
     scroll_left: RwSignal<f64>,
@@ -190,7 +190,7 @@ impl Editing {
         self.state.text.with_value(crate::text::Text::line_count)
     }
 
-    /// Lines in view at the textarea's scroll position.
+    /// Lines in view at the scroller's last measured position.
     fn view(self) -> Range<usize> {
         let (first, end) = window_of(
             self.scroll_top.get_untracked(),
@@ -230,11 +230,18 @@ impl Editing {
         let _ = style.set_property("height", &height);
         let width = format!("calc({}ch + 40px)", columns + 1);
         let _ = style.set_property("width", &width);
+        self.size_spacer(lines, Some(&width));
+    }
+
+    /// Gives the scroller the height of `lines` lines (and `width`, when given).
+    fn size_spacer(self, lines: usize, width: Option<&str>) {
         if let Some(spacer) = self.spacer.get_untracked() {
             let style = web_sys::HtmlElement::style(&spacer);
             let height = 2.0 * PAD + lines.max(1) as f64 * LINE_HEIGHT;
             let _ = style.set_property("height", &format!("{height}px"));
-            let _ = style.set_property("width", &width);
+            if let Some(width) = width {
+                let _ = style.set_property("width", width);
+            }
         }
     }
 
@@ -248,12 +255,17 @@ impl Editing {
         )
     }
 
-    /// Whether the selection covers the whole window of a text larger than it: select-all, which
-    /// selects the whole text.
+    /// Whether the textarea's selection is select-all of the whole text.
     fn selects_all(self, el: &HtmlTextAreaElement) -> bool {
         let (Ok(Some(a)), Ok(Some(b))) = (el.selection_start(), el.selection_end()) else {
             return false;
         };
+        self.selects_all_of(a, b)
+    }
+
+    /// Whether UTF-16 selection `a..b` covers the whole window of a text larger than it, which
+    /// only select-all makes: it then stands for the whole text.
+    fn selects_all_of(self, a: u32, b: u32) -> bool {
         let lines = self.lines();
         self.window
             .with_value(|w| !w.is_all(lines) && a == 0 && b > 0 && b == w.utf16_len())
@@ -324,11 +336,7 @@ impl Editing {
             return;
         };
         // The spacer first: with the old text's height the scroller could not reach the line.
-        if let Some(spacer) = self.spacer.get_untracked() {
-            let height = 2.0 * PAD + self.lines().max(1) as f64 * LINE_HEIGHT;
-            let _ =
-                web_sys::HtmlElement::style(&spacer).set_property("height", &format!("{height}px"));
-        }
+        self.size_spacer(self.lines(), None);
         let top = line as f64 * LINE_HEIGHT;
         let view = f64::from(el.client_height());
         let current = f64::from(el.scroll_top());
@@ -389,11 +397,7 @@ impl Editing {
             .before
             .try_update_value(Option::take)
             .flatten()
-            .is_none_or(|(a, b)| {
-                let lines = self.lines();
-                self.window
-                    .with_value(|w| !w.is_all(lines) && a == 0 && b > 0 && b == w.utf16_len())
-            });
+            .is_none_or(|(a, b)| self.selects_all_of(a, b));
         let len = self.state.text.with_value(crate::text::Text::len);
         let value = el.value();
         let Some(s) = self.window.try_update_value(|w| w.take(value, whole, len)) else {
