@@ -7,6 +7,7 @@
 //! flags then adjust it. Conversion is incremental ([`Converter::push`]), so a 64 MB file can be
 //! converted in slices with progress, and a row that does not fit its mapping is reported with its
 //! CSV line and column, then skipped: the other rows still convert.
+mod flags;
 mod guess;
 mod time;
 
@@ -21,6 +22,7 @@ use crate::column::FieldType;
 use crate::precision::Precision;
 use crate::write::{write_line, OwnedFieldValue, Point};
 
+pub use flags::shell_word;
 pub use guess::{guess, GUESS_ROWS};
 pub use time::TimeFormat;
 

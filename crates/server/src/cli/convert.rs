@@ -105,7 +105,7 @@ fn convert(args: &Args) -> Result<usize, Failure> {
             .map_or_else(|| "csv".to_string(), |s| s.to_string_lossy().into_owned())
     });
     let mapping = mapping(&input, &name, &measurement, args)?;
-    eprintln!("linewise convert: mapping {}", as_flags(&mapping));
+    eprintln!("linewise convert: mapping {}", mapping.flags());
     let mut out: BufWriter<Box<dyn Write>> = BufWriter::new(match &args.output {
         Some(path) => Box::new(File::create(path)?),
         None => Box::new(io::stdout().lock()),
@@ -197,32 +197,4 @@ fn mapping(input: &[u8], name: &str, measurement: &str, args: &Args) -> Result<M
         mapping.columns[at].role = role;
     }
     Ok(mapping)
-}
-
-/// The mapping as the flags that give it, so a run can be repeated exactly.
-fn as_flags(mapping: &Mapping) -> String {
-    let mut flags = format!(
-        "--measurement {} --delimiter {} --precision {}",
-        shell_word(&mapping.measurement),
-        shell_word(&char::from(mapping.delimiter).to_string()),
-        mapping.precision
-    );
-    for c in &mapping.columns {
-        let column = format!("{}={}", c.name, c.role.spelling());
-        flags.push_str(&format!(" --column {}", shell_word(&column)));
-    }
-    flags
-}
-
-/// `word` quoted for a POSIX shell when it needs to be.
-fn shell_word(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.:=/,@%+".contains(&b));
-    if plain {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
 }

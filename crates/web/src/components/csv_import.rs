@@ -10,7 +10,9 @@ use std::sync::Arc;
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use linewise_core::csv::{guess, ColumnMap, ConvertError, Converter, Mapping, Role, TimeFormat};
+use linewise_core::csv::{
+    guess, shell_word, ColumnMap, ConvertError, Converter, Mapping, Role, TimeFormat,
+};
 use linewise_core::Precision;
 use wasm_bindgen_futures::JsFuture;
 
@@ -219,32 +221,10 @@ fn preview(data: &[u8], mapping: Mapping) -> Preview {
     }
 }
 
-/// `word` quoted for a POSIX shell when it needs to be (as `linewise convert` prints its flags).
-fn shell_word(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.:=/,@%+".contains(&b));
-    if plain {
-        word.to_owned()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
-}
-
 /// The `linewise convert` command that converts `file` (`None`: standard input) as `mapping` does.
 /// Every column is named, so the command's own guess does not matter.
 fn command(mapping: &Mapping, file: Option<&str>) -> String {
-    let mut cmd = format!(
-        "linewise convert --from csv --measurement {} --delimiter {} --precision {}",
-        shell_word(&mapping.measurement),
-        shell_word(&char::from(mapping.delimiter).to_string()),
-        mapping.precision
-    );
-    for c in &mapping.columns {
-        cmd.push_str(" --column ");
-        cmd.push_str(&shell_word(&format!("{}={}", c.name, c.role.spelling())));
-    }
+    let mut cmd = format!("linewise convert --from csv {}", mapping.flags());
     if let Some(file) = file {
         cmd.push(' ');
         cmd.push_str(&shell_word(file));
