@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTIFACTS, LoadDataPage, TOKEN, launchBrowser, startServer } from './harness.mjs';
+import { ARTIFACTS, LoadDataPage, TOKEN, collectErrors, launchBrowser, startServer } from './harness.mjs';
 
 const HOME = readFileSync(new URL('../data/home-48.lp', import.meta.url), 'utf8');
 const LINE = /^home,room=(.+) temp=([0-9.]+),hum=([0-9.]+),co=([0-9]+)i ([0-9]+)$/;
@@ -30,10 +30,7 @@ before(async () => {
   server = await startServer();
   browser = await launchBrowser();
   const page = await browser.context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) consoleErrors.push(m.text());
-  });
-  page.on('pageerror', (e) => consoleErrors.push(e.message));
+  collectErrors(page, consoleErrors);
   await page.goto(server.base);
   lp = new LoadDataPage(page);
   await lp.settled(0);

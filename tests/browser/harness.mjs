@@ -69,6 +69,17 @@ export async function launchBrowser() {
   };
 }
 
+/**
+ * Collects into `into` every console error and uncaught error of `page`, except Chromium's own
+ * line for a fetch answered with an HTTP error status (the tests cause those on purpose).
+ */
+export function collectErrors(page, into) {
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) into.push(m.text());
+  });
+  page.on('pageerror', (e) => into.push(e.message));
+}
+
 /** Page object for the Load Data page. */
 export class LoadDataPage {
   constructor(page) {

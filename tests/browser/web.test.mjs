@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { ARTIFACTS, LoadDataPage, TOKEN, launchBrowser, startServer } from './harness.mjs';
+import { ARTIFACTS, LoadDataPage, TOKEN, collectErrors, launchBrowser, startServer } from './harness.mjs';
 
 const HOME = readFileSync(new URL('../data/home-48.lp', import.meta.url), 'utf8');
 const HOME_LINES = HOME.trimEnd().split('\n');
@@ -49,12 +49,7 @@ before(async () => {
   const page = await browser.context.newPage();
   let loading = true;
   collectConsole(page, firstLoad, () => loading);
-  page.on('console', (m) => {
-    // A fetch answered with an HTTP error status is logged by Chromium itself; the tests cause
-    // those on purpose (partial writes), so only other errors count.
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) consoleErrors.push(m.text());
-  });
-  page.on('pageerror', (e) => consoleErrors.push(e.message));
+  collectErrors(page, consoleErrors);
   await page.goto(server.base);
   lp = new LoadDataPage(page);
   await lp.settled(0);
