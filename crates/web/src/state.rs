@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use linewise_core::{KnownColumns, Precision};
 
-use crate::check::{BatchPass, Document, EditStep, TimeRange};
+use crate::check::{BatchPass, Document, EditStep, LineEdit, TimeRange};
 use crate::text::history::History;
 use crate::text::{Splice, Text};
 
@@ -233,38 +233,32 @@ impl AppState {
 
     /// Applies the quick fix of 0-based `line`'s error, if it has one; the caret goes after it.
     pub fn fix_line(self, line: usize) {
-        if !self.current() {
-            return;
-        }
-        let fixed = self.doc.with_value(|d| {
-            let edit = d.edit_on(line)?;
-            Some(d.with_edits(&[(line, edit)]))
-        });
-        if let Some((text, caret)) = fixed {
-            self.replace_fixed(&text, caret);
-        }
+        self.apply_edits(|d| d.edit_on(line).map(|e| (line, e)).into_iter().collect());
     }
 
     /// Applies the quick fix of every error of `kind` that has one ("fix all of this kind").
     pub fn fix_all(self, kind: &str) {
-        if !self.current() {
-            return;
-        }
-        let (text, caret) = self
-            .doc
-            .with_value(|d| d.with_edits(&d.edits_of_kind(kind)));
-        self.replace_fixed(&text, caret);
+        self.apply_edits(|d| d.edits_of_kind(kind));
     }
 
     /// Rewrites every warned timestamp of `kind` in the write's unit (the group's other fix).
     pub fn fix_warnings(self, kind: &str) {
+        self.apply_edits(|d| d.warning_edits(kind));
+    }
+
+    /// Applies the line edits `pick` chooses from the document, as one undo step. Only when the
+    /// document has taken in every edit: its fixes are then the text's.
+    fn apply_edits(self, pick: impl for<'d> FnOnce(&'d Document) -> Vec<(usize, &'d LineEdit)>) {
         if !self.current() {
             return;
         }
-        let (text, caret) = self
-            .doc
-            .with_value(|d| d.with_edits(&d.warning_edits(kind)));
-        self.replace_fixed(&text, caret);
+        let fixed = self.doc.with_value(|d| {
+            let edits = pick(d);
+            (!edits.is_empty()).then(|| d.with_edits(&edits))
+        });
+        if let Some((text, caret)) = fixed {
+            self.replace_fixed(&text, caret);
+        }
     }
 
     /// The text after quick fixes, one undo step, the caret at byte `caret`.

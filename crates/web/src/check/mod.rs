@@ -19,7 +19,7 @@ pub mod timefmt;
 use linewise_core::Precision;
 
 pub use batch::{BatchPass, TimeRange};
-pub use document::{Document, EditStep, LineMark};
+pub use document::{Document, EditStep, LineEdit, LineMark};
 
 /// Who found a problem. Shown next to the message so a person knows whether the server was asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
