@@ -1,5 +1,7 @@
 //! Cutting a document into write requests: whole records only, each request at most a given size,
 //! so a large file goes up with progress and a failed piece can be sent again.
+use std::borrow::Cow;
+
 use crate::check::Document;
 
 /// One request's worth of lines: `[first, end)` as 0-based physical lines.
@@ -14,15 +16,14 @@ pub struct Batch {
 impl Batch {
     /// The body to send. Physical lines are kept as they are, so the server's line numbers count
     /// from `first`.
-    pub fn body<'d>(&self, doc: &'d Document) -> &'d str {
-        let text = doc.text();
+    pub fn body<'d>(&self, doc: &'d Document) -> Cow<'d, str> {
         let from = doc.line_start(self.first);
         let to = if self.end >= doc.line_count() {
-            text.len()
+            doc.text_len()
         } else {
             doc.line_start(self.end)
         };
-        &text[from..to]
+        doc.slice(from..to)
     }
 
     /// The document line (0-based) of the server's 1-based line number in this batch.
@@ -84,7 +85,7 @@ mod tests {
         assert_eq!(batches.iter().map(|b| b.records).sum::<usize>(), 3);
         let one = plan(&d, 1 << 20);
         assert_eq!(one.len(), 1);
-        assert_eq!(one[0].body(&d), d.text());
+        assert_eq!(one[0].body(&d), d.to_text());
     }
 
     #[test]

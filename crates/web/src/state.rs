@@ -198,7 +198,8 @@ impl AppState {
     pub fn replace_text(self, text: String) {
         let splice = self
             .text
-            .with_value(|t| crate::text::diff(t.as_str(), &text));
+            .try_update_value(|t| crate::text::diff(t.contiguous(), &text))
+            .expect("text");
         let caret = splice.end_after();
         self.edit_outside(splice, caret, true, false);
     }
@@ -265,7 +266,8 @@ impl AppState {
     fn replace_fixed(self, text: &str, caret: usize) {
         let splice = self
             .text
-            .with_value(|t| crate::text::diff(t.as_str(), text));
+            .try_update_value(|t| crate::text::diff(t.contiguous(), text))
+            .expect("text");
         self.edit_outside(splice, caret, true, true);
     }
 
@@ -299,7 +301,10 @@ impl AppState {
             return;
         };
         let snapshot = self.text.try_update_value(Text::snapshot).expect("text");
-        let mut step = self.doc.with_value(|d| d.begin_edit(snapshot));
+        let mut step = self
+            .doc
+            .try_update_value(|d| d.begin_edit(snapshot))
+            .expect("document");
         step.step();
         if step.is_done() {
             self.commit(step, since);
@@ -347,7 +352,7 @@ impl AppState {
                 // pause: each run copies and reads megabytes, which would delay the next key's
                 // frame. The typed line's own marks are already drawn.
                 let idle = now_ms() - self.edited_at.get_value();
-                let large = self.doc.with_value(|d| d.text().len()) > LARGE_TEXT_BYTES;
+                let large = self.doc.with_value(Document::text_len) > LARGE_TEXT_BYTES;
                 if large && idle < BATCH_PAUSE_MS {
                     TimeoutFuture::new((BATCH_PAUSE_MS - idle).ceil() as u32).await;
                     continue;
@@ -390,7 +395,7 @@ impl AppState {
 
     async fn batch_check(self) {
         // Its own copy: the document's text stays free to take keystrokes in place meanwhile.
-        let text = self.doc.with_value(|d| d.text().to_owned());
+        let text = self.doc.with_value(Document::to_text);
         let schema = self.schema.get_value();
         let precision = self.precision.get_untracked();
         let now_ns = (js_sys::Date::now() * 1e6) as i64;

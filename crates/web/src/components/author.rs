@@ -145,7 +145,7 @@ pub fn Author() -> impl IntoView {
             note.set(format!("Cannot write this point: {e}."));
             return;
         }
-        let mut text = state.text.with_value(|t| t.as_str().to_owned());
+        let mut text = state.text.with_value(crate::text::Text::to_text);
         if !text.is_empty() && !text.ends_with('\n') {
             text.push('\n');
         }

@@ -24,15 +24,14 @@ pub fn window_spans(doc: &Document, first: usize, end: usize) -> Vec<LineSpans> 
     while to < lines && !doc.is_boundary(to) {
         to += 1;
     }
-    let text = doc.text();
     let base = doc.line_start(from);
     let stop = if to >= lines {
-        text.len()
+        doc.text_len()
     } else {
         doc.line_start(to)
     };
     let mut spans = Vec::new();
-    highlight(&text.as_bytes()[base..stop], &mut spans);
+    highlight(doc.slice(base..stop).as_bytes(), &mut spans);
     let mut rest = spans.as_slice();
     (first..end)
         .map(|i| {
@@ -87,7 +86,7 @@ mod tests {
             .map(|(n, spans)| {
                 let text = doc.line(first + n);
                 let mut out = String::new();
-                coloured_into(&mut out, text, spans, 0..text.len());
+                coloured_into(&mut out, &text, spans, 0..text.len());
                 out
             })
             .collect()

@@ -384,7 +384,7 @@ pub fn FromEditor() -> impl IntoView {
     let state = expect_context::<AppState>();
     let csv = expect_context::<CsvImport>();
     let open = move |_| {
-        let text = state.text.with_value(|t| t.as_str().to_owned());
+        let text = state.text.with_value(crate::text::Text::to_text);
         csv.open(None, text.into_bytes());
     };
     view! {

@@ -132,19 +132,54 @@ fn backdrop_line(
     out.push_str("</span></div>");
 }
 
-fn backdrop_html(doc: &Document, first: usize, end: usize) -> String {
-    let mut out = String::new();
+/// The HTML of each backdrop line `first..end`.
+fn backdrop_lines(doc: &Document, first: usize, end: usize) -> Vec<String> {
     let spans = window_spans(doc, first, end);
-    for (i, spans) in (first..end).zip(&spans) {
-        let mark = match (doc.error_on(i), doc.warning_on(i)) {
-            (Some((m, Source::Server)), _) => Some((m, "err server")),
-            (Some((m, _)), _) => Some((m, "err")),
-            (None, Some(m)) => Some((m, "warn")),
-            _ => None,
-        };
-        backdrop_line(&mut out, doc.line(i), spans, mark);
+    (first..end)
+        .zip(&spans)
+        .map(|(i, spans)| {
+            let mark = match (doc.error_on(i), doc.warning_on(i)) {
+                (Some((m, Source::Server)), _) => Some((m, "err server")),
+                (Some((m, _)), _) => Some((m, "err")),
+                (None, Some(m)) => Some((m, "warn")),
+                _ => None,
+            };
+            let mut out = String::new();
+            backdrop_line(&mut out, &doc.line(i), spans, mark);
+            out
+        })
+        .collect()
+}
+
+/// The backdrop's lines as last drawn. A keystroke changes one line: only that line's element
+/// is replaced, so the browser parses, styles, lays out and paints one line instead of all in
+/// view (a view of `cpu` lines holds some 2,000 coloured spans, a third of a frame to redraw).
+#[derive(Default)]
+struct Drawn {
+    first: usize,
+    lines: Vec<String>,
+}
+
+impl Drawn {
+    fn draw(&mut self, el: &web_sys::Element, first: usize, lines: Vec<String>) {
+        let children = el.children();
+        if self.first != first
+            || self.lines.len() != lines.len()
+            || children.length() as usize != lines.len()
+        {
+            el.set_inner_html(&lines.concat());
+        } else {
+            for (n, (old, new)) in self.lines.iter().zip(&lines).enumerate() {
+                if old != new {
+                    if let Some(child) = children.item(n as u32) {
+                        child.set_outer_html(new);
+                    }
+                }
+            }
+        }
+        self.first = first;
+        self.lines = lines;
     }
-    out
 }
 
 /// What the editor keeps between events.
@@ -494,7 +529,7 @@ impl Editing {
             return;
         };
         ev.prevent_default();
-        let text = self.state.text.with_value(|t| t.as_str().to_owned());
+        let text = self.state.text.with_value(crate::text::Text::to_text);
         let _ = data.set_data("text/plain", &text);
         if cut {
             self.splice(
@@ -623,16 +658,16 @@ impl Editing {
         let found = self.state.text.with_value(|t| {
             let line = t.line_of(caret);
             let start = t.line_start(line);
-            let text = &t.as_str()[start..t.line_end(line)];
+            let text = t.slice(start..t.line_end(line));
             let mut names = Names::default();
             // The document's names from its start and around the caret: enough to offer what it
             // uses, and a few milliseconds whatever its size.
-            names.read(&t.as_str()[..t.line_end(NAME_LINES.min(t.line_count()) - 1)]);
+            names.read(&t.slice(0..t.line_end(NAME_LINES.min(t.line_count()) - 1)));
             let near = line.saturating_sub(NAME_LINES / 2);
             let near_end = (line + NAME_LINES / 2).min(t.line_count() - 1);
-            names.read(&t.as_str()[t.line_start(near)..t.line_end(near_end)]);
+            names.read(&t.slice(t.line_start(near)..t.line_end(near_end)));
             let schema = self.state.schema.get_value();
-            let (range, items) = complete(text, caret - start, &names, &schema);
+            let (range, items) = complete(&text, caret - start, &names, &schema);
             let column = text[..range.start].chars().count();
             (line, start, range, items, column)
         });
@@ -773,17 +808,23 @@ pub fn Editor() -> impl IntoView {
         let lines = state.doc.with_value(Document::line_count);
         window_of(scroll_top.get(), height.get(), lines)
     });
-    let gutter = move || {
+    // A memo: the gutter is set again only when its HTML changed, not at every keystroke.
+    let gutter = Memo::new(move |_| {
         state.version.track();
         let (first, end) = window.get();
         let caret = state.caret_line.get();
         state.doc.with_value(|d| gutter_html(d, first, end, caret))
-    };
-    let backdrop = move || {
+    });
+    let backdrop = NodeRef::<leptos::html::Div>::new();
+    let drawn = StoredValue::new_local(Drawn::default());
+    Effect::new(move |_| {
         state.version.track();
         let (first, end) = window.get();
-        state.doc.with_value(|d| backdrop_html(d, first, end))
-    };
+        let lines = state.doc.with_value(|d| backdrop_lines(d, first, end));
+        if let Some(el) = backdrop.get() {
+            drawn.update_value(|d| d.draw(&el, first, lines));
+        }
+    });
     let offset_y = move || PAD + window.get().0 as f64 * LINE_HEIGHT - scroll_top.get();
     let caret_status = move || {
         state.version.track();
@@ -830,7 +871,7 @@ pub fn Editor() -> impl IntoView {
                     <div
                         class="backdrop-inner"
                         style:transform=move || format!("translate({}px, {}px)", -scroll_left.get(), offset_y())
-                        inner_html=backdrop
+                        node_ref=backdrop
                     ></div>
                 </div>
                 {move || e.popup.get().map(|p| {

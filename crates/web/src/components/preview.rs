@@ -131,7 +131,7 @@ pub fn Preview() -> impl IntoView {
         };
         let built = state
             .doc
-            .with_value(|d| build(d.text(), precision, schema_ref, now_ns));
+            .with_value(|d| build(&d.to_text(), precision, schema_ref, now_ns));
         tables.set(Some(built));
     };
     view! {

@@ -119,7 +119,8 @@ pub fn Problems() -> impl IntoView {
             .doc
             .with_value(|d| (d.error_lines().len(), d.warning_count(), d.line_count()))
     });
-    let rows = move || {
+    // A memo: the list is set again only when its HTML changed, not at every keystroke.
+    let rows = Memo::new(move |_| {
         state.version.track();
         state.doc.with_value(|d| {
             let problems = d.problems(MAX_ERRORS, MAX_WARNINGS);
@@ -128,7 +129,7 @@ pub fn Problems() -> impl IntoView {
             html.push_str(&groups_html(&d.warning_groups()));
             html
         })
-    };
+    });
     let busy = move || !state.settled.get();
     let label = move || {
         let (e, w, lines) = counts.get();

@@ -5,7 +5,7 @@ use leptos::task::spawn_local;
 
 use crate::api::{self, WriteOptions, WriteOutcome};
 use crate::batches::{self, Batch};
-use crate::check::LineMark;
+use crate::check::{Document, LineMark};
 use crate::components::settings::Settings;
 use crate::components::stored::measurements_in;
 use crate::html::group;
@@ -180,7 +180,7 @@ pub fn WritePanel() -> impl IntoView {
             batches::plan(d, max)
                 .into_iter()
                 .map(|b| {
-                    let body = b.body(d).to_owned();
+                    let body = b.body(d).into_owned();
                     (b, body)
                 })
                 .collect()
@@ -243,7 +243,7 @@ pub fn WritePanel() -> impl IntoView {
                     data-testid="write"
                     disabled=move || {
                         state.version.track();
-                        progress.get().is_some() || state.doc.with_value(|d| d.text().trim().is_empty())
+                        progress.get().is_some() || state.doc.with_value(Document::is_blank)
                     }
                     on:click=start
                 >

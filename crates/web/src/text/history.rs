@@ -115,13 +115,13 @@ mod tests {
         typed(&mut t, &mut h, ins(5, "2"), 0.0, true);
         typed(&mut t, &mut h, ins(6, "3"), 100.0, true);
         typed(&mut t, &mut h, ins(7, "4"), 200.0, true);
-        assert_eq!(t.as_str(), "m f=1234 1");
+        assert_eq!(t.to_text(), "m f=1234 1");
         let u = h.undo().expect("a step");
         t.apply(&u);
-        assert_eq!(t.as_str(), "m f=1 1");
+        assert_eq!(t.to_text(), "m f=1 1");
         let r = h.redo().expect("the step again");
         t.apply(&r);
-        assert_eq!(t.as_str(), "m f=1234 1");
+        assert_eq!(t.to_text(), "m f=1234 1");
     }
 
     #[test]
@@ -136,7 +136,7 @@ mod tests {
         for want in ["zabcde", "abcde", "abcd", "abc"] {
             let u = h.undo().expect("a step");
             t.apply(&u);
-            assert_eq!(t.as_str(), want);
+            assert_eq!(t.to_text(), want);
         }
         assert!(h.undo().is_none());
     }
@@ -157,9 +157,9 @@ mod tests {
             10.0,
             true,
         );
-        assert_eq!(t.as_str(), "abxy");
+        assert_eq!(t.to_text(), "abxy");
         let u = h.undo().expect("a step");
         t.apply(&u);
-        assert_eq!(t.as_str(), "ab");
+        assert_eq!(t.to_text(), "ab");
     }
 }

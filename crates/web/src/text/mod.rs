@@ -1,14 +1,18 @@
 //! The editor's own model of the text: the newest text with its line index, changed by splices.
 //!
 //! The textarea holds only a window of lines around the view (see [`window`]), so the whole text
-//! lives here. A keystroke is a splice of a few bytes: the text's tail moves once in place and the
-//! line index after the edit is shifted, instead of reading, converting and re-indexing megabytes
-//! from the DOM at every key. The checker takes a [`Snapshot`] with the byte range the edits since
+//! lives here, in a gap buffer ([`gap`]). A keystroke is a splice of a few bytes: the gap moves to
+//! it (the bytes since the last key) and the line index after the edit is shifted in place,
+//! instead of reading, converting and re-indexing megabytes from the DOM at every key. The checker takes a [`Snapshot`] with the byte range the edits since
 //! the last one could have touched, so it need not compare the texts to find it.
+pub mod gap;
 pub mod history;
 pub mod window;
 
+use std::borrow::Cow;
 use std::ops::Range;
+
+use gap::GapText;
 
 /// One replacement: bytes `range` of the text replaced by `insert`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +48,7 @@ pub struct Snapshot {
 /// The newest text and where its lines start.
 #[derive(Debug)]
 pub struct Text {
-    text: String,
+    text: GapText,
     starts: Vec<usize>,
     /// What is unchanged since the last snapshot; `None` before the first.
     unchanged: Option<Unchanged>,
@@ -55,7 +59,7 @@ pub struct Text {
 impl Default for Text {
     fn default() -> Self {
         Text {
-            text: String::new(),
+            text: GapText::default(),
             starts: vec![0],
             unchanged: None,
             fresh: true,
@@ -79,12 +83,6 @@ fn newlines(text: &str, base: usize) -> impl Iterator<Item = usize> + '_ {
         .enumerate()
         .filter(|&(_, b)| b == b'\n')
         .map(move |(i, _)| base + i + 1)
-}
-
-/// Room a text is given beyond its length, so the keystrokes after a paste of megabytes do not
-/// each grow (and copy) it: it grows once the typing has filled this.
-fn slack(len: usize) -> usize {
-    (len / 64).max(64 * 1024)
 }
 
 /// Index of the line holding byte `pos`.
@@ -142,8 +140,19 @@ pub fn diff(old: &str, new: &str) -> Splice {
 }
 
 impl Text {
-    pub fn as_str(&self) -> &str {
-        &self.text
+    /// Bytes `r` of the text (copied only when they straddle the gap: the line being typed in).
+    pub fn slice(&self, r: Range<usize>) -> Cow<'_, str> {
+        self.text.slice(r)
+    }
+
+    /// A copy of the whole text.
+    pub fn to_text(&self) -> String {
+        self.text.to_text()
+    }
+
+    /// The whole text as one slice (moves the gap to the end: for whole-text comparisons).
+    pub fn contiguous(&mut self) -> &str {
+        self.text.contiguous()
     }
 
     pub fn len(&self) -> usize {
@@ -172,23 +181,19 @@ impl Text {
     /// Applies `s` and returns the splice that undoes it.
     pub fn apply(&mut self, s: &Splice) -> Splice {
         let Range { start, end } = s.range;
-        let removed = self.text[start..end].to_owned();
+        let removed = self.text.slice(start..end).into_owned();
         let old_len = self.text.len();
-        let new_len = old_len - (end - start) + s.insert.len();
-        if new_len > self.text.capacity() {
-            self.text.reserve(new_len + slack(new_len) - old_len);
-        }
-        self.text.replace_range(start..end, &s.insert);
+        self.text.replace(start..end, &s.insert);
+        // The index in place: the removed lines' starts give way to the inserted ones, and the
+        // starts after them shift by the change in length.
         let keep = self.starts.partition_point(|&p| p <= start);
         let tail = self.starts.partition_point(|&p| p <= end);
         let grow = s.insert.len() as isize - (end - start) as isize;
-        let shifted: Vec<usize> = self.starts[tail..]
-            .iter()
-            .map(|&p| p.wrapping_add_signed(grow))
-            .collect();
-        self.starts.truncate(keep);
-        self.starts.extend(newlines(&s.insert, start));
-        self.starts.extend(shifted);
+        self.starts.splice(keep..tail, newlines(&s.insert, start));
+        let after = keep + s.insert.bytes().filter(|&b| b == b'\n').count();
+        for p in &mut self.starts[after..] {
+            *p = p.wrapping_add_signed(grow);
+        }
         if let Some(u) = &mut self.unchanged {
             u.prefix = u.prefix.min(start);
             u.suffix = u.suffix.min(old_len - end);
@@ -202,7 +207,7 @@ impl Text {
     /// Replaces the whole text with `new`, as the splice of the part that differs.
     #[cfg(test)]
     pub fn replace(&mut self, new: &str) -> Splice {
-        let s = diff(&self.text, new);
+        let s = diff(self.text.contiguous(), new);
         self.apply(&s)
     }
 
@@ -229,10 +234,8 @@ impl Text {
             prefix: len,
             suffix: len,
         });
-        let mut text = String::with_capacity(len + slack(len));
-        text.push_str(&self.text);
         Snapshot {
-            text,
+            text: self.text.to_text(),
             starts: self.starts.clone(),
             unchanged,
         }
@@ -256,11 +259,11 @@ mod tests {
             range: 3..7,
             insert: "X\nY".into(),
         });
-        assert_eq!(t.as_str(), "a\nbX\nYc\n");
-        assert_eq!(t.starts, line_starts(t.as_str()));
+        assert_eq!(t.to_text(), "a\nbX\nYc\n");
+        assert_eq!(t.starts, line_starts(&t.to_text()));
         t.apply(&undo);
-        assert_eq!(t.as_str(), "a\nbb\nccc\n");
-        assert_eq!(t.starts, line_starts(t.as_str()));
+        assert_eq!(t.to_text(), "a\nbb\nccc\n");
+        assert_eq!(t.starts, line_starts(&t.to_text()));
     }
 
     #[test]
@@ -278,14 +281,15 @@ mod tests {
             let a = next(len + 1);
             let b = (a + next(6)).min(len);
             let insert = ["", "\n", "x", "é\n", "\n\nq"][next(5)].to_owned();
-            if !t.as_str().is_char_boundary(a) || !t.as_str().is_char_boundary(b) {
+            let now = t.to_text();
+            if !now.is_char_boundary(a) || !now.is_char_boundary(b) {
                 continue;
             }
             t.apply(&Splice {
                 range: a..b,
                 insert,
             });
-            assert_eq!(t.starts, line_starts(t.as_str()));
+            assert_eq!(t.starts, line_starts(&t.to_text()));
         }
     }
 

@@ -8,9 +8,16 @@ use std::ops::Range;
 
 use super::{diff, Splice, Text};
 
-/// Lines kept in the textarea above and below the view.
+/// Lines kept in the textarea above and below the view, at most.
 pub const MARGIN: usize = 300;
-/// The window moves when the view or the caret comes this close to an edge that is not the text's.
+/// Lines kept above and below the view, at least: a screen, so paging stays inside the textarea.
+pub const MIN_MARGIN: usize = 30;
+/// Bytes kept above and below the view, at most (down to `MIN_MARGIN` lines). Every keystroke
+/// costs the browser a layout and paint of the textarea's whole value (inserting the character,
+/// shaping, painting): 600 lines of 345 bytes made that 20 ms a key, 100 lines of them 3.
+pub const MARGIN_BYTES: usize = 16 * 1024;
+/// The window moves when the view or the caret comes this close to an edge that is not the
+/// text's: a third of its margin, at most this.
 pub const EDGE: usize = 100;
 
 /// Lines `[first, end)` of the text, starting at byte `base`, as last given to the textarea.
@@ -21,22 +28,43 @@ pub struct Window {
     pub base: usize,
     pub text: String,
     ascii: bool,
+    /// How near an inner edge the view may come before the window moves.
+    edge: usize,
 }
 
 impl Window {
-    /// The window for lines `view` in view: they and `MARGIN` lines on either side.
+    /// The window for lines `view` in view: they and, on either side, the lines that fit in
+    /// `MARGIN_BYTES` (`MIN_MARGIN` to `MARGIN` of them).
     pub fn around(t: &Text, view: Range<usize>) -> Window {
         let n = t.line_count();
-        let first = view.start.saturating_sub(MARGIN).min(n - 1);
-        let end = (view.end + MARGIN).clamp(first + 1, n);
+        let start = view.start.min(n - 1);
+        let stop = view.end.clamp(start + 1, n);
+        let top = t.line_start(start);
+        let fit_above = match top.checked_sub(MARGIN_BYTES) {
+            Some(pos) => t.line_of(pos) + 1,
+            None => 0,
+        };
+        let first = fit_above.clamp(
+            start.saturating_sub(MARGIN),
+            start.saturating_sub(MIN_MARGIN),
+        );
+        let bottom = t.line_end(stop - 1) + MARGIN_BYTES;
+        let fit_below = if bottom >= t.len() {
+            n
+        } else {
+            t.line_of(bottom)
+        };
+        let end = fit_below.clamp(stop + MIN_MARGIN, stop + MARGIN).min(n);
+        let margin = (start - first).max(end - stop);
         let base = t.line_start(first);
-        let text = t.as_str()[base..t.line_end(end - 1)].to_owned();
+        let text = t.slice(base..t.line_end(end - 1)).into_owned();
         Window {
             first,
             end,
             base,
             ascii: text.is_ascii(),
             text,
+            edge: (margin / 3).clamp(1, EDGE),
         }
     }
 
@@ -47,8 +75,8 @@ impl Window {
 
     /// Whether lines `view` (and a caret on them) sit far enough from the window's inner edges.
     pub fn holds(&self, view: Range<usize>, lines: usize) -> bool {
-        let top = self.first == 0 || view.start >= self.first + EDGE;
-        let bottom = self.end >= lines || view.end + EDGE <= self.end;
+        let top = self.first == 0 || view.start >= self.first + self.edge;
+        let bottom = self.end >= lines || view.end + self.edge <= self.end;
         top && bottom
     }
 
@@ -143,6 +171,38 @@ mod tests {
     }
 
     #[test]
+    fn long_lines_get_a_margin_of_bytes_and_a_nearer_edge() {
+        // 345-byte lines, as in the cpu benchmark: 300 of them a side would be 200 KB of textarea.
+        let mut t = Text::default();
+        let line = format!("{}\n", "x".repeat(344));
+        t.replace(&line.repeat(10_000));
+        let w = Window::around(&t, 5_000..5_030);
+        let fit = MARGIN_BYTES / line.len();
+        assert!(
+            (5_000 - w.first).abs_diff(fit) <= 1,
+            "{} above",
+            5_000 - w.first
+        );
+        assert!(
+            (w.end - 5_030).abs_diff(fit) <= 1,
+            "{} below",
+            w.end - 5_030
+        );
+        assert!(w.text.len() <= (60 + 2 * fit) * line.len());
+        assert!(w.holds(5_000..5_030, t.line_count()));
+        // Nearing the edge by a third of the margin moves the window.
+        assert!(!w.holds(
+            w.first + fit / 3 - 2..w.first + fit / 3 + 28,
+            t.line_count()
+        ));
+        // Lines longer than the budget: a screen a side all the same.
+        let mut wide = Text::default();
+        wide.replace(&format!("{}\n", "y".repeat(20_000)).repeat(200));
+        let w = Window::around(&wide, 100..130);
+        assert_eq!((w.first, w.end), (100 - MIN_MARGIN, 130 + MIN_MARGIN));
+    }
+
+    #[test]
     fn typing_in_the_window_is_a_splice_of_the_text() {
         let mut t = numbered(10_000);
         let mut w = Window::around(&t, 5_000..5_030);
@@ -151,13 +211,13 @@ mod tests {
         value.insert_str(at, "9\nm f=1 ");
         let s = w.take(value, false, t.len());
         t.apply(&s);
-        assert_eq!(t.as_str()[t.line_start(5010)..t.line_end(5010)], *"m f=9");
+        assert_eq!(t.slice(t.line_start(5010)..t.line_end(5010)), "m f=9");
         assert_eq!(
-            t.as_str()[t.line_start(5011)..t.line_end(5011)],
-            *"m f=1 5010 5010"
+            t.slice(t.line_start(5011)..t.line_end(5011)),
+            "m f=1 5010 5010"
         );
         assert_eq!(w.end, 5_031 + MARGIN);
-        assert_eq!(w.text, t.as_str()[w.base..t.line_end(w.end - 1)]);
+        assert_eq!(w.text, t.slice(w.base..t.line_end(w.end - 1)));
     }
 
     #[test]
@@ -166,7 +226,7 @@ mod tests {
         let mut w = Window::around(&t, 5_000..5_030);
         let s = w.take("a b=1\n".into(), true, t.len());
         t.apply(&s);
-        assert_eq!(t.as_str(), "a b=1\n");
+        assert_eq!(t.to_text(), "a b=1\n");
         assert_eq!((w.first, w.end, w.base), (0, 2, 0));
     }
 
