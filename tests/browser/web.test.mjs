@@ -220,6 +220,17 @@ test('a space or comma that cut a name short: its fix escapes it', async () => {
     ['home,room=Living\\ Room temp=21.1 1641024000', 'home,room=K temp=21.0,co\\ level=1i 1641027600', ''].join('\n'));
 });
 
+test('an equals sign meant in a field key: its fix escapes it', async () => {
+  await lp.paste('home,room=K temp=21.0,co=ppm=3i 1641024000\n');
+  assert.deepEqual((await lp.errors()).map((e) => e.line), [1]);
+  assert.deepEqual(await lp.page.getByTestId('quick-fix').allTextContents(), ["Fix: escape the '=': co\\=ppm"]);
+  const before = await lp.checks();
+  await lp.page.getByTestId('quick-fix').click();
+  await lp.settled(before);
+  assert.deepEqual(await lp.errors(), []);
+  assert.equal(await lp.editor.inputValue(), 'home,room=K temp=21.0,co\\=ppm=3i 1641024000\n');
+});
+
 test('one broken line is marked, with its message, and nothing else', async () => {
   await lp.paste(broken());
   const errors = await lp.errors();

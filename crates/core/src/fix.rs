@@ -39,9 +39,9 @@ impl QuickFix {
 
 /// The fix for `d`, a diagnostic of `input`, when one is known and the record parses past the
 /// edit once it is applied: a trailing comma removed, an unquoted word quoted as a string, a
-/// space or comma that cut a name short escaped, a repeated tag or field removed (the first
-/// stays), a value that conflicts with its column's type rewritten in that type when it converts
-/// exactly (`21i` → `21.0`).
+/// space or comma that cut a name short escaped, an `=` meant in a field key escaped, a repeated
+/// tag or field removed (the first stays), a value that conflicts with its column's type
+/// rewritten in that type when it converts exactly (`21i` → `21.0`).
 pub fn quick_fix(input: &[u8], d: &Diagnostic) -> Option<QuickFix> {
     let span = d.start..d.end;
     let text = core::str::from_utf8(input.get(span.clone())?).ok()?;
@@ -52,6 +52,11 @@ pub fn quick_fix(input: &[u8], d: &Diagnostic) -> Option<QuickFix> {
             replacement: String::new(),
         },
         ErrorKind::InvalidFieldValue => {
+            // `a=b=2`: more likely a key `a=b` than a string "b=2", when escaping makes it parse.
+            let key = text.contains('=').then(|| key_equals_escaped(input, d));
+            if let Some(fix) = key.flatten().and_then(|fix| recheck(input, d, fix)) {
+                return Some(fix);
+            }
             let quoted = quote(text);
             QuickFix {
                 title: format!("quote it as a string: {quoted}"),
@@ -145,6 +150,32 @@ fn escaped(input: &[u8], d: &Diagnostic) -> Option<QuickFix> {
         title: format!("escape the '{c}': {before}\\{c}{after}"),
         range: d.record.start + at..d.record.start + at + 1,
         replacement: format!("\\{c}"),
+    })
+}
+
+/// The fix of a field key with an unescaped '=' in it (`a=b=2`, read as key `a` and value
+/// `b=2`): every '=' up to the value's own (the last one before any quote) escaped, so the key is
+/// `a=b` and the value `2`. The edit runs to the value's end, so `recheck` takes it only when the
+/// value then parses.
+fn key_equals_escaped(input: &[u8], d: &Diagnostic) -> Option<QuickFix> {
+    let eq = d.start.checked_sub(1)?;
+    if input.get(eq) != Some(&b'=') {
+        return None;
+    }
+    let line = input.get(d.record.start..eq)?;
+    let key_start = (0..line.len())
+        .rev()
+        .find(|&i| matches!(line[i], b',' | b' ') && (i == 0 || line[i - 1] != b'\\'))
+        .map_or(0, |i| i + 1);
+    let key = core::str::from_utf8(&line[key_start..]).ok()?;
+    let text = core::str::from_utf8(input.get(d.start..d.end)?).ok()?;
+    let unquoted = &text[..text.find('"').unwrap_or(text.len())];
+    let split = unquoted.rfind('=')?;
+    let more_key = text[..split].replace('=', "\\=");
+    Some(QuickFix {
+        title: format!("escape the '=': {key}\\={more_key}"),
+        range: eq..d.end,
+        replacement: format!("\\={more_key}{}", &text[split..]),
     })
 }
 
@@ -302,6 +333,32 @@ mod tests {
             quick_fix(input, &d).unwrap().title,
             r"escape the ' ': Living\ Room"
         );
+    }
+
+    #[test]
+    fn an_equals_sign_meant_in_a_field_key_is_escaped() {
+        let got = fixed(concat!(
+            "home temp=1,a=b=2 1\n",
+            "home,x=1 a=b=2i,c=3 2\n",
+            "home a=b=c=\"s\" 3\n",
+            "home a=b=zz 4\n",
+            "home a=b=\"x=y\" 5\n",
+        ));
+        assert_eq!(
+            got,
+            [
+                Some(String::from(r"home temp=1,a\=b=2 1")),
+                Some(String::from(r"home,x=1 a\=b=2i,c=3 2")),
+                // Every '=' up to the value's own; one inside the quoted value stays.
+                Some(String::from(r#"home a\=b\=c="s" 3"#)),
+                // Escaping would leave `zz`, no value: quoting is the fix.
+                Some(String::from(r#"home a="b=zz" 4"#)),
+                Some(String::from(r#"home a\=b="x=y" 5"#)),
+            ]
+        );
+        let input = b"home temp=1,a=b=2 1\n";
+        let d = parse_lines(input).next().unwrap().unwrap_err();
+        assert_eq!(quick_fix(input, &d).unwrap().title, r"escape the '=': a\=b");
     }
 
     #[test]
