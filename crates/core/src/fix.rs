@@ -255,6 +255,12 @@ mod tests {
             .collect()
     }
 
+    /// The title of the quick fix for the first line's syntax error.
+    fn title_of(input: &[u8]) -> String {
+        let d = parse_lines(input).next().unwrap().unwrap_err();
+        quick_fix(input, &d).unwrap().title
+    }
+
     #[test]
     fn timestamps_convert_between_units_only_exactly() {
         use Precision::*;
@@ -327,10 +333,8 @@ mod tests {
                 Some(String::from(r"home temp=1,my\ field=2 4")),
             ]
         );
-        let input = b"home,room=Living Room temp=21.1 1\n";
-        let d = parse_lines(input).next().unwrap().unwrap_err();
         assert_eq!(
-            quick_fix(input, &d).unwrap().title,
+            title_of(b"home,room=Living Room temp=21.1 1\n"),
             r"escape the ' ': Living\ Room"
         );
     }
@@ -356,9 +360,7 @@ mod tests {
                 Some(String::from(r#"home a\=b="x=y" 5"#)),
             ]
         );
-        let input = b"home temp=1,a=b=2 1\n";
-        let d = parse_lines(input).next().unwrap().unwrap_err();
-        assert_eq!(quick_fix(input, &d).unwrap().title, r"escape the '=': a\=b");
+        assert_eq!(title_of(b"home temp=1,a=b=2 1\n"), r"escape the '=': a\=b");
     }
 
     #[test]

@@ -169,13 +169,7 @@ mod tests {
     fn edits_anywhere_read_back_as_a_string_would() {
         let mut g = GapText::from("m f=1 1\nm f=2 2\n".to_owned());
         let mut s = "m f=1 1\nm f=2 2\n".to_owned();
-        let mut seed = 11_u64;
-        let mut next = |n: usize| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize % n.max(1)
-        };
+        let mut next = crate::text::numbers(11);
         for round in 0..2000 {
             let len = s.len();
             let a = next(len + 1);

@@ -85,6 +85,17 @@ fn newlines(text: &str, base: usize) -> impl Iterator<Item = usize> + '_ {
         .map(move |(i, _)| base + i + 1)
 }
 
+/// Numbers below `n` from a fixed seed, for the tests that make random splices.
+#[cfg(test)]
+pub fn numbers(mut seed: u64) -> impl FnMut(usize) -> usize {
+    move |n| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n.max(1)
+    }
+}
+
 /// Index of the line holding byte `pos`.
 pub fn line_of(starts: &[usize], pos: usize) -> usize {
     starts.partition_point(|&s| s <= pos).saturating_sub(1)
@@ -269,13 +280,7 @@ mod tests {
     #[test]
     fn the_line_index_survives_random_splices() {
         let mut t = text("m f=1 1\nm f=2 2\n\nm f=3 3\n");
-        let mut seed = 7_u64;
-        let mut next = |n: usize| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize % n.max(1)
-        };
+        let mut next = numbers(7);
         for _ in 0..500 {
             let len = t.len();
             let a = next(len + 1);
