@@ -77,12 +77,10 @@ pub fn line_starts(text: &str) -> Vec<usize> {
     starts
 }
 
-/// Line starts after each newline of `text`, offset by `base`.
+/// Line starts after each newline of `text`, offset by `base`. memchr, not a byte loop: a paste
+/// of 140 MB is indexed inside one event.
 fn newlines(text: &str, base: usize) -> impl Iterator<Item = usize> + '_ {
-    text.bytes()
-        .enumerate()
-        .filter(|&(_, b)| b == b'\n')
-        .map(move |(i, _)| base + i + 1)
+    memchr::memchr_iter(b'\n', text.as_bytes()).map(move |i| base + i + 1)
 }
 
 /// Numbers below `n` from a fixed seed, for the tests that make random splices.
@@ -200,8 +198,9 @@ impl Text {
         let keep = self.starts.partition_point(|&p| p <= start);
         let tail = self.starts.partition_point(|&p| p <= end);
         let grow = s.insert.len() as isize - (end - start) as isize;
+        let before = self.starts.len();
         self.starts.splice(keep..tail, newlines(&s.insert, start));
-        let after = keep + s.insert.bytes().filter(|&b| b == b'\n').count();
+        let after = tail + self.starts.len() - before;
         for p in &mut self.starts[after..] {
             *p = p.wrapping_add_signed(grow);
         }

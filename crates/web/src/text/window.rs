@@ -98,7 +98,7 @@ impl Window {
                 insert: s.insert,
             }
         };
-        self.end = self.first + 1 + value.bytes().filter(|&b| b == b'\n').count();
+        self.end = self.first + 1 + memchr::memchr_iter(b'\n', value.as_bytes()).count();
         self.ascii = value.is_ascii();
         self.text = value;
         splice
