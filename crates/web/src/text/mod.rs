@@ -3,8 +3,9 @@
 //! The textarea holds only a window of lines around the view (see [`window`]), so the whole text
 //! lives here, in a gap buffer ([`gap`]). A keystroke is a splice of a few bytes: the gap moves to
 //! it (the bytes since the last key) and the line index after the edit is shifted in place,
-//! instead of reading, converting and re-indexing megabytes from the DOM at every key. The checker takes a [`Snapshot`] with the byte range the edits since
-//! the last one could have touched, so it need not compare the texts to find it.
+//! instead of reading, converting and re-indexing megabytes from the DOM at every key. The checker
+//! takes a [`Snapshot`] with the byte range the edits since the last one could have touched, so it
+//! need not compare the texts to find it.
 pub mod gap;
 pub mod history;
 pub mod window;
