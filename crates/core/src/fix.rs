@@ -120,16 +120,12 @@ fn escaped(input: &[u8], d: &Diagnostic) -> Option<QuickFix> {
     let record = input.get(d.record.clone())?;
     let mut at = d.start.checked_sub(d.record.start)?;
     if record.get(at) == Some(&b' ') && d.kind == ErrorKind::MissingFieldEquals {
-        let key_start = record[..at]
-            .iter()
-            .enumerate()
-            .rev()
-            .find(|&(i, &b)| matches!(b, b' ' | b',') && (i == 0 || record[i - 1] != b'\\'));
+        let key_start = last_separator(&record[..at]).filter(|&i| record[i] == b' ');
         let tagged = record
             .iter()
             .take_while(|&&b| b != b' ')
             .any(|&b| b == b',');
-        if let Some((i, b' ')) = key_start {
+        if let Some(i) = key_start {
             if tagged {
                 at = i;
             }
@@ -163,10 +159,7 @@ fn key_equals_escaped(input: &[u8], d: &Diagnostic) -> Option<QuickFix> {
         return None;
     }
     let line = input.get(d.record.start..eq)?;
-    let key_start = (0..line.len())
-        .rev()
-        .find(|&i| matches!(line[i], b',' | b' ') && (i == 0 || line[i - 1] != b'\\'))
-        .map_or(0, |i| i + 1);
+    let key_start = last_separator(line).map_or(0, |i| i + 1);
     let key = core::str::from_utf8(&line[key_start..]).ok()?;
     let text = core::str::from_utf8(input.get(d.start..d.end)?).ok()?;
     let unquoted = &text[..text.find('"').unwrap_or(text.len())];
@@ -177,6 +170,14 @@ fn key_equals_escaped(input: &[u8], d: &Diagnostic) -> Option<QuickFix> {
         range: eq..d.end,
         replacement: format!("\\={more_key}{}", &text[split..]),
     })
+}
+
+/// Where the last unescaped space or comma of `bytes` is: the separator before the name that
+/// ends them.
+fn last_separator(bytes: &[u8]) -> Option<usize> {
+    (0..bytes.len())
+        .rev()
+        .find(|&i| matches!(bytes[i], b' ' | b',') && (i == 0 || bytes[i - 1] != b'\\'))
 }
 
 /// A string field value holding `text`: quotes around, `"` and `\` escaped.

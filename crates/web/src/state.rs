@@ -196,10 +196,7 @@ impl AppState {
     /// Replaces the whole text (upload, author form) and checks it; the caret goes to the end of
     /// what changed.
     pub fn replace_text(self, text: String) {
-        let splice = self
-            .text
-            .try_update_value(|t| crate::text::diff(t.contiguous(), &text))
-            .expect("text");
+        let splice = self.splice_into(&text);
         let caret = splice.end_after();
         self.edit_outside(splice, caret, true, false);
     }
@@ -264,11 +261,15 @@ impl AppState {
 
     /// The text after quick fixes, one undo step, the caret at byte `caret`.
     fn replace_fixed(self, text: &str, caret: usize) {
-        let splice = self
-            .text
-            .try_update_value(|t| crate::text::diff(t.contiguous(), text))
-            .expect("text");
+        let splice = self.splice_into(text);
         self.edit_outside(splice, caret, true, true);
+    }
+
+    /// The splice that turns the model's text into `text`.
+    fn splice_into(self, text: &str) -> Splice {
+        self.text
+            .try_update_value(|t| crate::text::diff(t.contiguous(), text))
+            .expect("text")
     }
 
     /// The precision or the stored schema changed: only the batch check must run again.

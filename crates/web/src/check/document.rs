@@ -361,7 +361,8 @@ impl Document {
     /// Applies splice `s` to the document's own text in place and parses the records it touched,
     /// at once: a keystroke then costs no copy of a text of megabytes. False, with nothing
     /// changed, when the edit touches more lines than one slice parses, or when a record may run
-    /// past them (an open string): the caller then checks a copy, in slices. `starts` is the line index of the text after the edit.
+    /// past them (an open string): the caller then checks a copy, in slices. `starts` is the line
+    /// index of the text after the edit.
     pub fn try_edit_in_place(&mut self, s: &Splice, starts: &[usize]) -> bool {
         let old_len = self.text.len();
         if self.lines.is_empty() || s.range.end > old_len {
